@@ -1,0 +1,1 @@
+"""mmseginst evaluation components."""

@@ -1,0 +1,1 @@
+"""roi_extractors of mmseginst."""

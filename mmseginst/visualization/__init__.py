@@ -1,0 +1,1 @@
+"""mmseginst visualization components."""

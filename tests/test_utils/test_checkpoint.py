@@ -1,0 +1,132 @@
+import os
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from mmengine.logging import HistoryBuffer
+from mmengine.runner.checkpoint import _load_checkpoint
+
+from mmseginst.utils.atomic_io import AtomicLocalBackend, atomic_write_bytes
+from mmseginst.utils.checkpoint import (TRUST_ENV, UntrustedCheckpointError,
+                                        safe_torch_load, trust_checkpoints)
+
+
+class Exploit:
+    """Unpickling this runs ``os.system`` (here a harmless touch)."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f'touch {self.marker}', ))
+
+
+def mmengine_like_checkpoint():
+    buf = HistoryBuffer()
+    buf.update(0.5)
+    buf.update(0.25)
+    return {
+        'meta': {'epoch': 1, 'iter': 4, 'seed': np.int64(7),
+                 'dtype': np.dtype('float32')},
+        'state_dict': {'w': torch.ones(2, 3)},
+        'message_hub': {'log_scalars': {'loss': buf},
+                        'runtime_info': {'arr': np.arange(3)}},
+    }
+
+
+def test_mmengine_checkpoint_loads_with_weights_only(tmp_path):
+    path = tmp_path / 'ckpt.pth'
+    torch.save(mmengine_like_checkpoint(), path)
+    # plain torch >= 2.6 refuses it ...
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(path, weights_only=True)
+    # ... the mmseginst loader (installed for mmengine) does not
+    ckpt = _load_checkpoint(str(path), map_location='cpu')
+    assert ckpt['meta']['iter'] == 4
+    assert isinstance(ckpt['message_hub']['log_scalars']['loss'],
+                      HistoryBuffer)
+    assert ckpt['message_hub']['log_scalars']['loss'].mean() == 0.375
+    assert np.array_equal(ckpt['message_hub']['runtime_info']['arr'],
+                          np.arange(3))
+
+
+def test_malicious_pickle_is_refused(tmp_path, monkeypatch):
+    monkeypatch.delenv(TRUST_ENV, raising=False)
+    marker = tmp_path / 'pwned'
+    path = tmp_path / 'evil.pth'
+    torch.save({'state_dict': {}, 'x': Exploit(marker)}, path)
+    with pytest.raises(UntrustedCheckpointError) as err:
+        _load_checkpoint(str(path), map_location='cpu')
+    assert str(path) in str(err.value)
+    assert 'system' in str(err.value)
+    assert '--trust-checkpoint' in str(err.value)
+    assert not marker.exists()
+
+
+def test_trust_flag_allows_full_unpickling(tmp_path, monkeypatch):
+    monkeypatch.delenv(TRUST_ENV, raising=False)
+    marker = tmp_path / 'ran'
+    path = tmp_path / 'trusted.pth'
+    torch.save({'x': Exploit(marker)}, path)
+    trust_checkpoints(True)
+    try:
+        safe_torch_load(str(path))
+    finally:
+        trust_checkpoints(False)
+    assert marker.exists()
+    marker.unlink()
+    monkeypatch.setenv(TRUST_ENV, '1')
+    safe_torch_load(str(path))
+    assert marker.exists()
+
+
+def test_missing_and_corrupt_files_are_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match='nope.pth'):
+        safe_torch_load(str(tmp_path / 'nope.pth'))
+    path = tmp_path / 'ckpt.pth'
+    torch.save(mmengine_like_checkpoint(), path)
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])
+    with pytest.raises(RuntimeError, match='corrupt or truncated'):
+        safe_torch_load(str(path))
+
+
+def test_atomic_write_keeps_old_content_on_failure(tmp_path, monkeypatch):
+    target = tmp_path / 'latest.pth'
+    atomic_write_bytes(target, b'old')
+
+    def boom(fd):
+        raise KeyboardInterrupt('killed while saving')
+
+    monkeypatch.setattr(os, 'fsync', boom)
+    with pytest.raises(KeyboardInterrupt):
+        AtomicLocalBackend().put(b'new-but-interrupted', str(target))
+    monkeypatch.undo()
+    assert target.read_bytes() == b'old'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['latest.pth']
+    AtomicLocalBackend().put_text('new', str(target))
+    assert target.read_text() == 'new'
+
+
+def test_mmengine_saves_through_atomic_backend(tmp_path):
+    from mmengine.fileio import get_file_backend
+    from mmengine.runner.checkpoint import save_checkpoint
+    assert isinstance(get_file_backend(str(tmp_path)), AtomicLocalBackend)
+    path = tmp_path / 'sub' / 'epoch_1.pth'
+    save_checkpoint(mmengine_like_checkpoint(), str(path))
+    assert safe_torch_load(str(path))['meta']['iter'] == 4
+
+
+def test_getattr_is_restricted_to_history_buffer(tmp_path):
+    """The getattr stand-in must not reach other attributes."""
+
+    class Sneaky:
+
+        def __reduce__(self):
+            return (getattr, (HistoryBuffer, '__init__'))
+
+    path = tmp_path / 'sneaky.pth'
+    torch.save({'x': Sneaky()}, path)
+    with pytest.raises(UntrustedCheckpointError):
+        safe_torch_load(str(path))
