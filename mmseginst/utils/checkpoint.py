@@ -17,6 +17,7 @@ tools, :func:`trust_checkpoints`, or ``MMSEGINST_TRUST_CHECKPOINTS=1``.
 Importing :mod:`mmseginst` installs the loader and the atomic local file
 backend (:mod:`.atomic_io`), so checkpoints are also written crash-safely.
 """
+import inspect
 import os
 import os.path as osp
 import pickle
@@ -70,8 +71,10 @@ def _history_buffer_getattr(obj, name: str):
     that one use is allowed.
     """
     from mmengine.logging import HistoryBuffer
-    if obj is HistoryBuffer and name in HistoryBuffer._statistics_methods:
-        return getattr(obj, name)
+    attr = vars(HistoryBuffer).get(name)
+    if obj is HistoryBuffer and not name.startswith('_') \
+            and inspect.isfunction(attr):
+        return attr
     raise pickle.UnpicklingError(
         f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint')
 

@@ -123,10 +123,32 @@ def test_getattr_is_restricted_to_history_buffer(tmp_path):
 
     class Sneaky:
 
-        def __reduce__(self):
-            return (getattr, (HistoryBuffer, '__init__'))
+        def __init__(self, obj, name):
+            self.args = (obj, name)
 
-    path = tmp_path / 'sneaky.pth'
-    torch.save({'x': Sneaky()}, path)
-    with pytest.raises(UntrustedCheckpointError):
-        safe_torch_load(str(path))
+        def __reduce__(self):
+            return (getattr, self.args)
+
+    for obj, name in ((HistoryBuffer, '__init__'),
+                      (HistoryBuffer, '_set_default_statistics'),
+                      (np.ndarray, 'tofile')):
+        path = tmp_path / 'sneaky.pth'
+        torch.save({'x': Sneaky(obj, name)}, path)
+        with pytest.raises(UntrustedCheckpointError):
+            safe_torch_load(str(path))
+
+
+def test_history_buffer_loads_in_a_fresh_process(tmp_path):
+    """Statistics methods are registered lazily by mmengine; loading must
+    not depend on a HistoryBuffer having been created before."""
+    import subprocess
+    import sys
+    path = tmp_path / 'hb.pth'
+    torch.save(mmengine_like_checkpoint(), path)
+    code = ('import mmseginst; from mmseginst.utils.checkpoint import '
+            f'safe_torch_load; c = safe_torch_load({str(path)!r}); '
+            "print(c['message_hub']['log_scalars']['loss'].mean())")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == '0.375'

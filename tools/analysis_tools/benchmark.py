@@ -34,6 +34,7 @@ from mmengine.config import Config, ConfigDict, DictAction
 from torch import nn
 
 from mmseginst.utils import register_all_modules
+from mmseginst.utils.misc import drop_pretrained
 
 
 def parse_args():
@@ -60,23 +61,6 @@ def parse_args():
 
 
 # ------------------------------------------------------------------ model
-def drop_pretrained(cfg):
-    """Remove every ``init_cfg`` of type Pretrained (random init instead)."""
-    if isinstance(cfg, dict):
-        init = cfg.get('init_cfg')
-        if isinstance(init, dict) and init.get('type') == 'Pretrained':
-            cfg['init_cfg'] = None
-        elif isinstance(init, list):
-            cfg['init_cfg'] = [i for i in init
-                               if not (isinstance(i, dict)
-                                       and i.get('type') == 'Pretrained')]
-        for v in cfg.values():
-            drop_pretrained(v)
-    elif isinstance(cfg, list):
-        for v in cfg:
-            drop_pretrained(v)
-
-
 def force_num_dets(test_cfg, num: int) -> None:
     """Score threshold 0 and ``max_per_img=num`` on the final stage."""
     if test_cfg is None:

@@ -1,7 +1,8 @@
 # detectron2-style 1x schedule (90000 iterations at batch 16, lr x0.1 at [60000, 80000]), as
 # used by centermask2 and EmbedMask: SGD lr 0.01, momentum 0.9, wd 1e-4,
 # linear warm-up over 1000 iterations from 0.001 x lr. Methods whose paper
-# warms up differently override the first scheduler.
+# warms up differently override the first scheduler. Use with
+# default_runtime_iter.py (iteration-based checkpoints and logs).
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=90000, val_interval=10000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
@@ -23,6 +24,4 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0001))
 
-default_hooks = dict(checkpoint=dict(by_epoch=False, interval=10000))
-log_processor = dict(by_epoch=False)
 auto_scale_lr = dict(enable=False, base_batch_size=16)
