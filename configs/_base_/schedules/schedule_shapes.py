@@ -2,7 +2,7 @@
 # AdamW (models start from scratch, no pretrained weights exist offline),
 # linear warm-up, lr x0.1 at 75% and 90% of training, one evaluation at the end.
 # Use with default_runtime_iter.py.
-max_iters = 1500
+max_iters = 800
 train_cfg = dict(
     type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')
