@@ -50,3 +50,13 @@ def run_tool(args, timeout=600, env=None, check=True, **kwargs):
         raise AssertionError(f'{args} failed ({proc.returncode}):\n'
                              f'{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}')
     return proc
+
+
+@pytest.fixture(scope='session')
+def tiny_checkpoint(tiny_shapes, tmp_path_factory):
+    """A checkpoint of the tiny config after 2 iterations."""
+    work = str(tmp_path_factory.mktemp('tiny_ckpt'))
+    run_tool(['tools/train.py', TINY_CONFIG, '--work-dir', work,
+              '--cfg-options', *data_options(tiny_shapes),
+              'train_cfg.max_iters=2', 'train_cfg.val_interval=100'])
+    return osp.join(work, 'iter_2.pth')

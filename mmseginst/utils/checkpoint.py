@@ -22,7 +22,7 @@ import os
 import os.path as osp
 import pickle
 import zipfile
-from typing import Callable, List, Optional
+from typing import List, Optional
 
 import numpy as np
 import torch
@@ -146,10 +146,33 @@ def _load_from_local(filename: str, map_location=None):
     return safe_torch_load(filename, map_location=map_location)
 
 
-def install_safe_checkpoint_loader(
-        loader: Callable = _load_from_local) -> None:
-    """Make ``loader`` mmengine's loader for local checkpoint paths."""
-    CheckpointLoader.register_scheme(prefixes='', loader=loader, force=True)
+def _load_from_http(filename: str,
+                    map_location=None,
+                    model_dir: Optional[str] = None,
+                    progress: bool = False):
+    """Download once to torch's hub cache (rank 0), then load it safely."""
+    from urllib.parse import urlparse
+
+    import torch.distributed as dist
+    from mmengine.dist import get_dist_info
+    rank, world_size = get_dist_info()
+    model_dir = model_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
+    cached = osp.join(model_dir, osp.basename(urlparse(filename).path))
+    if rank == 0 and not osp.isfile(cached):
+        os.makedirs(model_dir, exist_ok=True)
+        torch.hub.download_url_to_file(filename, cached, progress=progress)
+    if world_size > 1 and dist.is_initialized():
+        dist.barrier()
+    return safe_torch_load(cached, map_location=map_location)
+
+
+def install_safe_checkpoint_loader() -> None:
+    """Make the safe loaders mmengine's loaders for local and http(s)
+    checkpoint paths (``load_from``, ``--resume``, ``init_cfg``)."""
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=_load_from_local, force=True)
+    CheckpointLoader.register_scheme(
+        prefixes=('http://', 'https://'), loader=_load_from_http, force=True)
 
 
 install_safe_checkpoint_loader()

@@ -152,3 +152,27 @@ def test_history_buffer_loads_in_a_fresh_process(tmp_path):
                          text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == '0.375'
+
+
+def test_http_checkpoints_use_the_safe_loader(tmp_path, monkeypatch):
+    """A URL is downloaded once into the hub cache and loaded safely."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+    src = tmp_path / 'src.pth'
+    torch.save({'x': Exploit(tmp_path / 'pwned')}, src)
+    calls = []
+
+    def fake_download(url, dst, progress=False):
+        calls.append(url)
+        with open(src, 'rb') as fin, open(dst, 'wb') as fout:
+            fout.write(fin.read())
+
+    monkeypatch.setattr(torch.hub, 'download_url_to_file', fake_download)
+    monkeypatch.setattr(torch.hub, 'get_dir', lambda: str(tmp_path / 'hub'))
+    url = 'https://example.com/models/evil.pth'
+    with pytest.raises(UntrustedCheckpointError):
+        CheckpointLoader.load_checkpoint(url, map_location='cpu')
+    assert calls == [url] and not (tmp_path / 'pwned').exists()
+    torch.save(mmengine_like_checkpoint(), tmp_path / 'hub' / 'checkpoints'
+               / 'evil.pth')
+    ckpt = CheckpointLoader.load_checkpoint(url, map_location='cpu')
+    assert ckpt['meta']['iter'] == 4 and calls == [url]  # cached

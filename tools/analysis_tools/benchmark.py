@@ -30,7 +30,8 @@ from typing import Dict, List, Optional
 
 import numpy as np
 import torch
-from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.config import Config, DictAction
+from mmengine.logging import MMLogger
 from torch import nn
 
 from mmseginst.utils import register_all_modules
@@ -267,6 +268,8 @@ def main():
           f'threads {threads}, input {args.shape[0]}x{args.shape[1]}, '
           f'warmup {args.warmup}, repeat {args.repeat}')
     register_all_modules()
+    # quiet the per-parameter initialisation report of init_weights()
+    MMLogger.get_instance('benchmark', log_level='WARNING')
     rows = []
     for path in args.configs:
         if not os.path.isfile(path):
