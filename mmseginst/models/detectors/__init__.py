@@ -1,1 +1,2 @@
 """detectors of mmseginst."""
+from .embedmask import EmbedMask  # noqa: F401

@@ -1,0 +1,105 @@
+"""EmbedMask's embedding coupling: probability, logits and the box-bounded
+inference against plain definitions and a dense reference."""
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from mmseginst.models.layers.embedding_coupling import (
+    box_bounded_masks, boxes_to_grid_regions, embedding_mask_logits,
+    embedding_sq_distance)
+
+
+def plain_probability(x, e, sigma):
+    """p = exp(-sum_d sigma_d (x_d - e_d)^2) for one pixel and one proposal
+    (sigma of length 1 means one scalar margin)."""
+    if len(sigma) == 1:
+        sigma = sigma * len(x)
+    return math.exp(-sum(s * (a - b)**2 for a, b, s in zip(x, e, sigma)))
+
+
+def test_distance_hand_checked():
+    pixels = torch.tensor([[1.0], [2.0]])  # D=2, one pixel (1, 2)
+    embeds = torch.zeros(1, 2)
+    per_dim = embedding_sq_distance(pixels, embeds, torch.tensor([[0.5, 2.]]))
+    assert per_dim.item() == pytest.approx(0.5 * 1 + 2 * 4)
+    scalar = embedding_sq_distance(pixels, embeds, torch.tensor([[0.5]]))
+    assert scalar.item() == pytest.approx(0.5 * 5)
+
+
+@pytest.mark.parametrize('margin_dims', [1, 3])
+def test_probability_matches_definition(margin_dims):
+    torch.manual_seed(0)
+    pixels = torch.randn(3, 4, 5, dtype=torch.float64)
+    embeds = torch.randn(6, 3, dtype=torch.float64)
+    margins = torch.rand(6, margin_dims, dtype=torch.float64) + 0.1
+    prob = torch.exp(-embedding_sq_distance(pixels, embeds, margins))
+    assert prob.shape == (6, 4, 5)
+    for n in range(6):
+        for y in range(4):
+            for x in range(5):
+                ref = plain_probability(pixels[:, y, x].tolist(),
+                                        embeds[n].tolist(),
+                                        margins[n].tolist())
+                assert prob[n, y, x].item() == pytest.approx(ref, rel=1e-12)
+
+
+def test_logits_match_definition():
+    # p = 0.5 -> logit 0; the official clamp of p to [1e-9, 1 - 1e-9]
+    assert embedding_mask_logits(
+        torch.tensor(math.log(2.))).item() == pytest.approx(0, abs=1e-7)
+    s = torch.cat([torch.rand(200, dtype=torch.float64) * 30,
+                   torch.tensor([0., 1e-12, 50.], dtype=torch.float64)])
+    p = torch.exp(-s).clamp(1e-9, 1 - 1e-9)
+    ref = torch.log(p) - torch.log(1 - p)
+    torch.testing.assert_close(embedding_mask_logits(s), ref, rtol=1e-6,
+                               atol=1e-6)
+    # stable where 1 - p underflows in float32
+    small = embedding_mask_logits(torch.tensor([1e-6]))
+    assert small.item() == pytest.approx(-1e-6 - math.log(1e-6), rel=1e-5)
+
+
+def test_grid_regions():
+    boxes = torch.tensor([[9., 3., 30., 13.], [0., 0., 400., 400.]])
+    regions = boxes_to_grid_regions(boxes, 4, 2, (20, 25))
+    # floor(box / 4) +- 2, clipped to the 25 x 20 grid
+    assert regions.tolist() == [[0, 0, 9, 5], [0, 0, 25, 20]]
+
+
+def dense_reference(pixels, embeds, margins, regions, out_shape, scale, thr):
+    """Dense maps: p inside each region, 0 outside; F.interpolate; crop."""
+    full = torch.exp(-embedding_sq_distance(pixels, embeds, margins))
+    dense = torch.zeros_like(full)
+    for n, (x1, y1, x2, y2) in enumerate(regions.tolist()):
+        dense[n, y1:y2, x1:x2] = full[n, y1:y2, x1:x2]
+    up = F.interpolate(dense[None], scale_factor=scale, mode='bilinear',
+                       align_corners=False, recompute_scale_factor=False)[0]
+    return up[:, :out_shape[0], :out_shape[1]] > thr
+
+
+@pytest.mark.parametrize('scale', [(4., 4.), (4 / 1.37, 4 / 0.83)])
+def test_box_bounded_masks_equal_dense(scale):
+    torch.manual_seed(1)
+    for trial in range(6):
+        h, w = 9 + trial, 14 - trial
+        pixels = torch.randn(4, h, w) * 0.6
+        num = 7
+        # proposals near some pixels so that masks are not empty
+        embeds = pixels[:, torch.randint(0, h, (num, )),
+                        torch.randint(0, w, (num, ))].t().contiguous()
+        margins = torch.rand(num, 1 + 3 * (trial % 2)) + 0.3
+        boxes = torch.rand(num, 4) * torch.tensor([w, h, w, h]) * 4
+        boxes[:, 2:] = torch.maximum(boxes[:, :2], boxes[:, 2:]) + 2
+        boxes[0] = torch.tensor([0., 0., w * 4., h * 4.])  # the whole grid
+        regions = boxes_to_grid_regions(boxes, 4, trial % 3, (h, w))
+        regions[1] = torch.tensor([3, 3, 3, 5])  # an empty region
+        out_shape = (int(h * scale[0]), int(w * scale[1]))
+        bounded = box_bounded_masks(pixels, embeds, margins, regions,
+                                    out_shape, scale, 0.5)
+        dense = dense_reference(pixels, embeds, margins, regions, out_shape,
+                                scale, 0.5)
+        assert bounded.dtype == torch.bool
+        assert torch.equal(bounded, dense)
+        assert not bounded[1].any()
+        assert dense.any()
