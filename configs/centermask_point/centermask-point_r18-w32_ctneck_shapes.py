@@ -1,0 +1,53 @@
+# CenterMask-Point on the built-in shapes dataset: the small CPU config that
+# is compared with configs/mask_rcnn/mask-rcnn_r18-w32_fpn_shapes.py trained
+# for the same iterations. Same backbone (half-width ResNet-18 from scratch,
+# BN), CenterNet's deconvolution neck (mmdet's CTResNetNeck, plain convs for
+# CPU speed) up to stride 4, all five heads at width 64, the shapes schedule
+# (AdamW 1e-3, 800 iterations, batch 8) and native 128x128 images.
+_base_ = [
+    '../_base_/datasets/shapes_instance.py',
+    '../_base_/schedules/schedule_shapes.py',
+    '../_base_/default_runtime_iter.py'
+]
+num_classes = 4
+model = dict(
+    type='CenterMaskPoint',
+    data_preprocessor=dict(
+        type='DetDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True,
+        pad_size_divisor=32),
+    backbone=dict(
+        type='ResNet',
+        depth=18,
+        base_channels=32,
+        num_stages=4,
+        out_indices=(0, 1, 2, 3),
+        frozen_stages=-1,
+        norm_cfg=dict(type='BN', requires_grad=True),
+        norm_eval=False,
+        style='pytorch',
+        init_cfg=None),
+    neck=dict(
+        type='CTResNetNeck',
+        in_channels=256,
+        num_deconv_filters=(128, 64, 64),
+        num_deconv_kernels=(4, 4, 4),
+        use_dcn=False),
+    bbox_head=dict(
+        type='CenterMaskPointHead',
+        num_classes=num_classes,
+        in_channels=64,
+        feat_channels=64,
+        shape_size=32),
+    mask_head=dict(
+        type='GlobalSaliencyHead',
+        num_classes=num_classes,
+        in_channels=64,
+        feat_channels=64,
+        saliency_type='class_specific'),
+    train_cfg=dict(min_overlap=0.3),
+    test_cfg=dict(topk=100, local_maximum_kernel=3, score_thr=0.0,
+                  mask_thr=0.4))
+default_hooks = dict(checkpoint=dict(interval=800))

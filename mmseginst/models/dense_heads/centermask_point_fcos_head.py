@@ -1,0 +1,95 @@
+"""FCOS with a Local Shape branch: the FCOS variant of CenterMask (Wang et
+al., CVPR 2020, Sec. 4, "embedded to other one-stage detectors").
+
+Every FCOS location predicts, besides its class scores, box and centerness, a
+Local Shape vector of ``S*S`` logits; the positives of FCOS's assignment play
+the role of CenterMask's object centers. The Global Saliency (on P3) and the
+Mask Assembly are the same :class:`GlobalSaliencyHead` as in the point
+version, fed through ``get_positive_infos`` / the prediction results.
+
+mmdet's CondInst box head is an FCOSHead that already carries one vector per
+location (its dynamic-filter parameters) through assignment (positives with
+their ground-truth index) and through NMS at test time; this head reuses that
+plumbing with the vector being the Local Shape, and only replaces CondInst's
+parameter conv by the paper's head form (3x3 conv + ReLU + 1x1 conv) on each
+FPN level. As in CondInst, center sampling uses the mask centroid when masks
+are given; the paper's own FCOS details are [unverified].
+"""
+from typing import List, Optional, Tuple
+
+import torch.nn as nn
+from mmcv.cnn import Scale
+from mmdet.models.dense_heads import CondInstBboxHead, FCOSHead
+from mmdet.utils import InstanceList
+from torch import Tensor
+
+from mmseginst.registry import MODELS
+
+
+@MODELS.register_module()
+class CenterMaskPointFCOSHead(CondInstBboxHead):
+    """FCOS head that also predicts a Local Shape vector per location.
+
+    Outputs per FPN level: FCOS's ``cls_score`` (B, C, H, W), ``bbox_pred``
+    (B, 4, H, W), ``centerness`` (B, 1, H, W) and the Local Shape logits
+    (B, S*S, H, W).
+
+    Args:
+        shape_size (int): S. Defaults to 32 (Sec. 3.5).
+        shape_feat_channels (int): width of the Local Shape head's 3x3 conv.
+            Defaults to 256.
+        *args, **kwargs: FCOSHead's arguments.
+    """
+
+    def __init__(self,
+                 *args,
+                 shape_size: int = 32,
+                 shape_feat_channels: int = 256,
+                 **kwargs) -> None:
+        if shape_size < 1:
+            raise ValueError(f'shape_size must be positive, got {shape_size}')
+        self.shape_size = shape_size
+        self.shape_feat_channels = shape_feat_channels
+        super().__init__(*args, num_params=shape_size**2, **kwargs)
+
+    def _init_layers(self) -> None:
+        # FCOS's towers and predictors, then the Local Shape head (instead of
+        # CondInst's parameter conv).
+        FCOSHead._init_layers(self)
+        self.shape_head = nn.Sequential(
+            nn.Conv2d(self.in_channels, self.shape_feat_channels, 3,
+                      padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(self.shape_feat_channels, self.num_params, 1))
+
+    def forward_single(self, x: Tensor, scale: Scale,
+                       stride: int) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+        cls_score, bbox_pred, centerness = FCOSHead.forward_single(
+            self, x, scale, stride)
+        return cls_score, bbox_pred, centerness, self.shape_head(x)
+
+    def get_positive_infos(self) -> InstanceList:
+        """CondInst's positives, with the vectors renamed ``shape_preds``
+        (num_pos, 1, S*S) (one supervised map)."""
+        infos = super().get_positive_infos()
+        for info in infos:
+            info.shape_preds = info.param_preds[:, None]
+            del info.param_preds
+        return infos
+
+    def predict_by_feat(self,
+                        cls_scores: List[Tensor],
+                        bbox_preds: List[Tensor],
+                        score_factors: Optional[List[Tensor]] = None,
+                        param_preds: Optional[List[Tensor]] = None,
+                        batch_img_metas: Optional[List[dict]] = None,
+                        cfg: Optional[dict] = None,
+                        rescale: bool = False,
+                        with_nms: bool = True) -> InstanceList:
+        """FCOS detections after NMS, each with its ``shape_preds`` (S*S)."""
+        results_list = super().predict_by_feat(
+            cls_scores, bbox_preds, score_factors, param_preds,
+            batch_img_metas, cfg, rescale, with_nms)
+        for results in results_list:
+            results.shape_preds = results.param_preds
+            del results.param_preds
+        return results_list
