@@ -1,1 +1,2 @@
 """backbones of mmseginst."""
+from .dla import DLA  # noqa: F401

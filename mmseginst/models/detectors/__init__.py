@@ -1,2 +1,3 @@
 """detectors of mmseginst."""
 from .embedmask import EmbedMask  # noqa: F401
+from .centermask_point import CenterMaskPoint  # noqa: F401

@@ -1,1 +1,2 @@
 """necks of mmseginst."""
+from .dla_up import DLAUpNeck  # noqa: F401
