@@ -1,2 +1,3 @@
 """backbones of mmseginst."""
 from .dla import DLA  # noqa: F401
+from .erfnet import ERFNet  # noqa: F401
