@@ -5,4 +5,7 @@ _base_ = './centermask-point_dla34-dcnv2_8xb16-crop512-140e_coco.py'
 model = dict(
     mask_head=dict(
         loss_saliency=dict(
-            type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)))
+            _delete_=True,  # the base config has None here
+            type='CrossEntropyLoss',
+            use_sigmoid=True,
+            loss_weight=1.0)))
