@@ -1,1 +1,2 @@
 """layers of mmseginst."""
+from .spatial_attention import SpatialAttention  # noqa: F401

@@ -1,1 +1,2 @@
 """roi_heads of mmseginst."""
+from .adaptive_level_roi_head import AdaptiveLevelRoIHead  # noqa: F401
