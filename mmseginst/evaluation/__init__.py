@@ -1,1 +1,2 @@
 """mmseginst evaluation components."""
+from .metrics import *  # noqa: F401,F403

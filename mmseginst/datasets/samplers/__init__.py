@@ -1,0 +1,2 @@
+"""Data samplers of mmseginst."""
+from .instance_weighted_sampler import InstanceWeightedSampler  # noqa: F401
