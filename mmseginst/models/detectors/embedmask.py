@@ -12,6 +12,8 @@ embeddings through ``results_list`` (inference), exactly as
 """
 from mmdet.models.detectors.single_stage_instance_seg import \
     SingleStageInstanceSegmentor
+from mmdet.structures import OptSampleList
+from torch import Tensor
 
 from mmseginst.registry import MODELS
 
@@ -21,3 +23,11 @@ class EmbedMask(SingleStageInstanceSegmentor):
     """EmbedMask: ``bbox_head`` is an :class:`EmbedMaskHead`, ``mask_head``
     an :class:`EmbedMaskPixelHead`; the constructor is the one of
     :class:`SingleStageInstanceSegmentor` (see the module docstring)."""
+
+    def _forward(self, batch_inputs: Tensor,
+                 batch_data_samples: OptSampleList = None,
+                 **kwargs) -> tuple:
+        """Raw outputs of both heads (no loss, no post-processing), e.g. to
+        count FLOPs; the parent's version needs ground truth."""
+        x = self.extract_feat(batch_inputs)
+        return self.bbox_head.forward(x) + self.mask_head.forward(x)

@@ -1,0 +1,31 @@
+# EmbedMask (current version) on the built-in shapes dataset, CPU-sized: the
+# backbone, neck width, data, batch and schedule of the shapes baseline
+# (configs/mask_rcnn/mask-rcnn_r18-w32_fpn_shapes.py): a half-width ResNet-18
+# from scratch with BN, a 64-channel FPN, 128x128 images, batch 8, AdamW
+# 1e-3, 800 iterations. Heads keep EmbedMask's structure at 64 channels.
+_base_ = [
+    '../_base_/models/embedmask_r50_fpn.py',
+    '../_base_/datasets/shapes_instance.py',
+    '../_base_/schedules/schedule_shapes.py',
+    '../_base_/default_runtime_iter.py'
+]
+num_classes = 4
+model = dict(
+    # from scratch: the baseline's normalisation, not the caffe weights'
+    data_preprocessor=dict(
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True),
+    backbone=dict(
+        depth=18,
+        base_channels=32,
+        frozen_stages=-1,
+        norm_cfg=dict(type='BN', requires_grad=True),
+        norm_eval=False,
+        style='pytorch',
+        init_cfg=None),
+    neck=dict(in_channels=[32, 64, 128, 256], out_channels=64),
+    bbox_head=dict(
+        num_classes=num_classes, in_channels=64, feat_channels=64),
+    mask_head=dict(in_channels=64, feat_channels=64))
+default_hooks = dict(checkpoint=dict(interval=500))
