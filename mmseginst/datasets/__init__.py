@@ -5,3 +5,4 @@ from .samplers import *  # noqa: F401,F403
 from .transforms import *  # noqa: F401,F403
 
 __all__ = ['ShapesDataset', 'generate_shapes_dataset']
+from .lvis_v1_cocoapi import LVISV1CocoAPIDataset  # noqa: F401

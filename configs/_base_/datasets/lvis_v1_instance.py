@@ -1,6 +1,9 @@
 # LVIS v1 instance segmentation: class-balanced repeat sampling (threshold
-# 1e-3) and multi-scale training as in mmdet's LVIS configs.
-dataset_type = 'LVISV1Dataset'
+# 1e-3) and multi-scale training as in mmdet's LVIS configs. mmdet's
+# LVISV1Dataset and LVISMetric need the `lvis` package, whose release on the
+# index breaks on numpy 2: the same dataset read with pycocotools and the
+# LVIS protocol evaluated by faster-coco-eval replace them.
+dataset_type = 'LVISV1CocoAPIDataset'
 data_root = 'data/lvis_v1/'
 backend_args = None
 
@@ -57,11 +60,8 @@ val_dataloader = dict(
         backend_args=backend_args))
 test_dataloader = val_dataloader
 
-# mmdet's LVISMetric needs the `lvis` package, whose release on the index
-# breaks on numpy 2 (np.float). The RefineMask work adds a faster-coco-eval
-# based LVIS evaluator; until then install a fixed lvis-api to evaluate.
 val_evaluator = dict(
-    type='LVISMetric',
+    type='FasterLVISMetric',
     ann_file=data_root + 'annotations/lvis_v1_val.json',
     metric=['bbox', 'segm'],
     backend_args=backend_args)
