@@ -38,13 +38,20 @@ def _kaiming(convs) -> None:
         nn.init.constant_(conv.bias, 0)
 
 
-def select_class(logits: Tensor, labels: Tensor) -> Tensor:
-    """(N, C, S, S) logits -> (N, 1, S, S) of each RoI's class; a
-    single-channel (class-agnostic) prediction is kept as it is."""
-    if logits.shape[1] == 1:
-        return logits
-    return logits[torch.arange(len(labels), device=logits.device),
-                  labels][:, None]
+def class_logits(conv: nn.Conv2d, x: Tensor, labels: Tensor) -> Tensor:
+    """The channel of each RoI's class of a 1x1 conv: (N, C, S, S) features
+    -> (N, 1, S, S) logits, a single-channel (class-agnostic) conv being
+    applied as it is.
+
+    Equal to ``conv(x)[range(N), labels]`` (the official code) but computes
+    only the selected channel, which matters with 1203 LVIS classes at 56x56.
+    """
+    if conv.out_channels == 1:
+        return conv(x)
+    n, c, h, w = x.shape
+    weight = conv.weight[labels].view(n, 1, c)
+    out = torch.bmm(weight, x.reshape(n, c, h * w)).view(n, 1, h, w)
+    return out + conv.bias[labels].view(n, 1, 1, 1)
 
 
 class MultiBranchFusion(nn.Module):
@@ -159,7 +166,7 @@ class SemanticFusionModule(BaseModule):
         semantic = relu(self.semantic_transform_in(semantic_feat))
         semantic = relu(self.semantic_transform_out(
             self._roi_align(semantic, rois)))
-        logits = select_class(self.instance_logits(instance_feats),
+        logits = class_logits(self.instance_logits, instance_feats,
                               roi_labels)
         instance_mask = logits.sigmoid() if self.mask_use_sigmoid else logits
         sem_pred = semantic_pred.sigmoid() if self.mask_use_sigmoid \

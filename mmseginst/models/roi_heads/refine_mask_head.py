@@ -23,7 +23,7 @@ from torch import Tensor, nn
 
 from mmseginst.models.layers.boundary_band import compose_refined_logits
 from mmseginst.models.layers.semantic_fusion_module import (
-    SemanticFusionModule, select_class)
+    SemanticFusionModule, class_logits)
 from mmseginst.registry import MODELS
 
 
@@ -170,7 +170,7 @@ class RefineMaskHead(FCNMaskHead):
             logits, x = stage(x, semantic_feat, semantic_pred, rois,
                               roi_labels)
             stage_logits.append(logits)
-        stage_logits.append(select_class(self.final_logits(x), roi_labels))
+        stage_logits.append(class_logits(self.final_logits, x, roi_labels))
         return stage_logits
 
     def refine(self, stage_logits: List[Tensor]) -> Tensor:

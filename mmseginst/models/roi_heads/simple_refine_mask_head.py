@@ -19,7 +19,7 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from mmseginst.models.layers.semantic_fusion_module import (
-    SimpleSemanticFusionModule, select_class)
+    SimpleSemanticFusionModule, class_logits)
 from mmseginst.registry import MODELS
 from .refine_mask_head import RefineMaskHead
 
@@ -101,11 +101,11 @@ class SimpleRefineMaskHead(RefineMaskHead):
         outs = []
         last = len(self.stages) - 1
         for k, stage in enumerate(self.stages):
-            logits = select_class(self.stage_logits[k](x), roi_labels)
+            logits = class_logits(self.stage_logits[k], x, roi_labels)
             upsample = self.pre_upsample_last_stage or k < last
             x = stage(x, logits, semantic_feat, rois, upsample)
             outs.append(logits)
-        logits = select_class(self.stage_logits[-1](x), roi_labels)
+        logits = class_logits(self.stage_logits[-1], x, roi_labels)
         if not self.pre_upsample_last_stage:
             logits = F.interpolate(logits, scale_factor=2, mode='bilinear',
                                    align_corners=True)

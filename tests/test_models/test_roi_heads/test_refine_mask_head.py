@@ -14,7 +14,8 @@ from mmengine.structures import InstanceData
 
 from mmseginst.models.layers.boundary_band import compose_refined_logits
 from mmseginst.models.layers.semantic_fusion_module import (
-    MultiBranchFusion, SemanticFusionModule, SimpleSemanticFusionModule)
+    MultiBranchFusion, SemanticFusionModule, SimpleSemanticFusionModule,
+    class_logits)
 from mmseginst.models.roi_heads import (RefineMaskHead, RefineSemanticHead,
                                         SimpleRefineMaskHead)
 from mmseginst.registry import MODELS
@@ -83,6 +84,22 @@ def test_multi_branch_fusion_math():
     expect = F.conv2d(sum(branches) + x.mean((2, 3), keepdim=True),
                       merge.weight, merge.bias)
     torch.testing.assert_close(mbf(x), expect)
+
+
+def test_class_logits_equal_conv_then_select():
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(6, 5, 1)
+    x = torch.randn(4, 6, 3, 3, requires_grad=True)
+    labels = torch.tensor([4, 0, 4, 2])
+    fast = class_logits(conv, x, labels)
+    slow = conv(x)[torch.arange(4), labels][:, None]
+    torch.testing.assert_close(fast, slow)
+    grads = torch.autograd.grad(fast.sum(), [x, conv.weight])
+    torch.testing.assert_close(
+        grads, torch.autograd.grad(slow.sum(), [x, conv.weight]))
+    agnostic = torch.nn.Conv2d(6, 1, 1)
+    torch.testing.assert_close(class_logits(agnostic, x, labels), agnostic(x))
+    assert class_logits(conv, x[:0], labels[:0]).shape == (0, 1, 3, 3)
 
 
 def test_semantic_fusion_module_shapes_and_masks():
