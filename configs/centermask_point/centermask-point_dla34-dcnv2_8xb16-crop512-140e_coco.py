@@ -25,7 +25,8 @@ model = dict(
         # (the abstract's "trained from scratch" refers to HG-104 [unverified])
         init_cfg=dict(
             type='Pretrained',
-            checkpoint='http://dl.yf.io/dla/models/imagenet/dla34-ba72cf86.pth')),
+            checkpoint='http://dl.yf.io/dla/models/imagenet/'
+            'dla34-ba72cf86.pth')),
     neck=dict(
         type='DLAUpNeck',
         in_channels=(16, 32, 64, 128, 256, 512),

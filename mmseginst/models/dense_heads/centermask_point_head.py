@@ -21,7 +21,7 @@ import torch.nn as nn
 from mmdet.models.dense_heads import CenterNetHead
 from mmdet.models.utils import (gaussian_radius, gen_gaussian_target,
                                 get_local_maximum, get_topk_from_heatmap,
-                                multi_apply, transpose_and_gather_feat)
+                                transpose_and_gather_feat)
 from mmdet.utils import InstanceList, OptInstanceList
 from mmengine.structures import InstanceData
 from torch import Tensor

@@ -182,7 +182,8 @@ class GlobalSaliencyHead(BaseMaskHead):
         all_boxes = torch.cat([g.bboxes for g in batch_gt_instances])
         all_labels = torch.cat([g.labels for g in batch_gt_instances])
         gt_masks = [
-            g.masks.to_tensor(torch.float32, device) for g in batch_gt_instances
+            g.masks.to_tensor(torch.float32, device)
+            for g in batch_gt_instances
         ]
 
         losses = dict(loss_mask=0)

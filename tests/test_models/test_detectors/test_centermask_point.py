@@ -10,7 +10,7 @@ from mmseginst.utils import register_all_modules
 
 CONFIG = osp.join(
     osp.dirname(__file__), '..', '..', '..', 'configs', 'centermask_point',
-    'centermask-point_r18-w32_ctneck_shapes.py')
+    'centermask-point_r18-w32_dla-up_shapes.py')
 
 
 def build():

@@ -1,9 +1,9 @@
 # CenterMask-Point on the built-in shapes dataset: the small CPU config that
 # is compared with configs/mask_rcnn/mask-rcnn_r18-w32_fpn_shapes.py trained
 # for the same iterations. Same backbone (half-width ResNet-18 from scratch,
-# BN), CenterNet's deconvolution neck (mmdet's CTResNetNeck, plain convs for
-# CPU speed) up to stride 4, all five heads at width 64, the shapes schedule
-# (AdamW 1e-3, 800 iterations, batch 8) and native 128x128 images.
+# BN), CenterNet's upsampling neck up to stride 4, all five heads at width 64,
+# the shapes schedule (AdamW 1e-3, 800 iterations, batch 8) and native
+# 128x128 images.
 _base_ = [
     '../_base_/datasets/shapes_instance.py',
     '../_base_/schedules/schedule_shapes.py',
@@ -29,16 +29,19 @@ model = dict(
         norm_eval=False,
         style='pytorch',
         init_cfg=None),
+    # CenterNet's DLA-up/IDA-up neck on the four ResNet levels (strides
+    # 4..32, plain convs for CPU speed): on 128x128 images C5 is 4x4, too
+    # coarse for mmdet's skip-less deconvolution neck (CTResNetNeck).
     neck=dict(
-        type='CTResNetNeck',
-        in_channels=256,
-        num_deconv_filters=(128, 64, 64),
-        num_deconv_kernels=(4, 4, 4),
+        type='DLAUpNeck',
+        in_channels=(32, 64, 128, 256),
+        start_level=0,
+        end_level=3,
         use_dcn=False),
     bbox_head=dict(
         type='CenterMaskPointHead',
         num_classes=num_classes,
-        in_channels=64,
+        in_channels=32,
         feat_channels=64,
         # objects span 2..16 cells of the 32x32 map: S=16 suffices and keeps
         # the Local Shape head's 1x1 conv small on CPU (paper: S=32)
@@ -46,7 +49,7 @@ model = dict(
     mask_head=dict(
         type='GlobalSaliencyHead',
         num_classes=num_classes,
-        in_channels=64,
+        in_channels=32,
         feat_channels=64,
         saliency_type='class_specific'),
     train_cfg=dict(min_overlap=0.3),
