@@ -1,0 +1,54 @@
+# CenterMask on the built-in shapes dataset, compared with
+# configs/mask_rcnn/mask-rcnn_r18-w32_fpn_shapes.py: the same half-width
+# ResNet-18 (base_channels=32, BN, from scratch), 64-channel FPN, 128x128
+# images, batch 8, AdamW 1e-3, 800 iterations. Lite-sized heads (2+2 FCOS
+# convs, 2-conv SAG-Mask and MaskIoU heads) and the FCOS size ranges divided
+# by 4, as the baseline divides its anchor scale by 4 (objects are 8..64 px).
+_base_ = [
+    '../_base_/models/centermask_v2-39_fpn.py',
+    '../_base_/datasets/shapes_instance.py',
+    '../_base_/schedules/schedule_shapes.py',
+    '../_base_/default_runtime_iter.py'
+]
+num_classes = 4
+model = dict(
+    # same input normalisation as the baseline (no pretrained weights)
+    data_preprocessor=dict(
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True),
+    backbone=dict(
+        _delete_=True,
+        type='ResNet',
+        depth=18,
+        base_channels=32,
+        num_stages=4,
+        out_indices=(1, 2, 3),  # C3-C5
+        frozen_stages=-1,
+        norm_cfg=dict(type='BN', requires_grad=True),
+        norm_eval=False,
+        style='pytorch',
+        init_cfg=None),
+    neck=dict(in_channels=[64, 128, 256], out_channels=64),
+    bbox_head=dict(
+        num_classes=num_classes,
+        in_channels=64,
+        feat_channels=64,
+        stacked_convs=2,
+        norm_cfg=dict(type='GN', num_groups=16, requires_grad=True),
+        regress_ranges=((-1, 16), (16, 32), (32, 64), (64, 128), (128, 1e8))),
+    roi_head=dict(
+        mask_roi_extractor=dict(out_channels=64),
+        mask_head=dict(
+            num_convs=2,
+            in_channels=64,
+            conv_out_channels=64,
+            num_classes=num_classes),
+        mask_iou_head=dict(
+            num_convs=2,
+            in_channels=64,
+            conv_out_channels=64,
+            fc_out_channels=256,
+            num_classes=num_classes)),
+    train_cfg=dict(rcnn=dict(sampler=dict(num=128))))
+default_hooks = dict(checkpoint=dict(interval=500))
