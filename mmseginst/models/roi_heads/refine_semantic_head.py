@@ -8,14 +8,31 @@ instance masks.
 """
 from typing import List, Optional, Tuple
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
+from mmdet.structures.mask import (BitmapMasks, PolygonMasks,
+                                   polygon_to_bitmap)
 from mmdet.utils import ConfigType, InstanceList, OptConfigType
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from mmseginst.registry import MODELS
+
+
+def mask_union(masks) -> Optional[np.ndarray]:
+    """Union (H, W) bool of an image's instance masks, None without any.
+    Polygons of all instances are rasterised together (one canvas, not one
+    per instance: LVIS images can hold hundreds of instances)."""
+    if len(masks) == 0:
+        return None
+    if isinstance(masks, PolygonMasks):
+        polygons = [p for instance in masks.masks for p in instance]
+        return polygon_to_bitmap(polygons, masks.height, masks.width)
+    if isinstance(masks, BitmapMasks):
+        return masks.masks.astype(bool).any(0)
+    return masks.to_ndarray().astype(bool).any(0)
 
 
 @MODELS.register_module()
@@ -98,12 +115,12 @@ class RefineSemanticHead(BaseModule):
         targets: List[Tensor] = []
         for gt in batch_gt_instances:
             canvas = torch.zeros(canvas_h, canvas_w, device=device)
-            masks = gt.masks
-            if len(masks):
-                union = masks.to_tensor(torch.float32, device).amax(0)
+            union = mask_union(gt.masks)
+            if union is not None:
                 mh, mw = min(union.shape[0], canvas_h), min(
                     union.shape[1], canvas_w)
-                canvas[:mh, :mw] = union[:mh, :mw]
+                canvas[:mh, :mw] = torch.from_numpy(
+                    union[:mh, :mw]).to(device=device, dtype=torch.float32)
             targets.append(canvas)
         target = F.interpolate(torch.stack(targets)[:, None], (h, w),
                                mode='bilinear', align_corners=False)[:, 0]

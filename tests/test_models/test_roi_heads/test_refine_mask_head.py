@@ -3,11 +3,12 @@
 and chunked inference."""
 import copy
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from mmcv.ops import roi_align
-from mmdet.structures.mask import BitmapMasks
+from mmdet.structures.mask import BitmapMasks, PolygonMasks
 from mmdet.testing import demo_mm_inputs, demo_mm_proposals
 from mmengine.config import ConfigDict
 from mmengine.structures import InstanceData
@@ -18,6 +19,7 @@ from mmseginst.models.layers.semantic_fusion_module import (
     class_logits)
 from mmseginst.models.roi_heads import (RefineMaskHead, RefineSemanticHead,
                                         SimpleRefineMaskHead)
+from mmseginst.models.roi_heads.refine_semantic_head import mask_union
 from mmseginst.registry import MODELS
 from mmseginst.utils import register_all_modules
 
@@ -157,6 +159,13 @@ def test_semantic_head_targets_and_loss():
     loss = head.loss(logits, gts)['loss_semantic']
     torch.testing.assert_close(
         loss, F.binary_cross_entropy_with_logits(logits[:, 0], expect))
+    # polygons: one rasterisation of all instances = union of their masks
+    polys = PolygonMasks([[np.array([1., 1, 9, 1, 9, 7, 1, 7])],
+                          [np.array([5., 4, 15, 4, 10, 14]),
+                           np.array([0., 12, 3, 12, 3, 15])]], 16, 18)
+    np.testing.assert_array_equal(mask_union(polys),
+                                  polys.to_ndarray().any(0))
+    assert mask_union(polys[:0]) is None
     no_logits = RefineSemanticHead(in_channels=C, conv_out_channels=C,
                                    with_logits=False)
     assert no_logits(torch.randn(1, C, 8, 8))[1] is None
