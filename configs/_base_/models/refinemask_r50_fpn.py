@@ -7,7 +7,6 @@ _base_ = './mask-rcnn_r50_fpn.py'
 model = dict(
     roi_head=dict(
         type='RefineRoIHead',
-        semantic_stride=4,  # the semantic head reads P2
         mask_chunk_size=100,  # RoIs per mask-head call at test time (RM)
         semantic_head=dict(
             type='RefineSemanticHead',

@@ -117,6 +117,7 @@ class RefineMaskHead(FCNMaskHead):
         del self.conv_logits
         self.stage_sup_size = list(stage_sup_size)
         self.stage_num_classes = stage_num_classes
+        self.semantic_stride = semantic_stride
         self.infer_start_stage = infer_start_stage
         self.infer_boundary_width = infer_boundary_width
         self._build_stages(semantic_channels, semantic_stride, dilations,

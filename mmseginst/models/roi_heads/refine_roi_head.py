@@ -23,29 +23,43 @@ from mmseginst.registry import MODELS
 class RefineRoIHead(StandardRoIHead):
     """StandardRoIHead + semantic head for RefineMask heads.
 
+    The semantic head reads ``x[0]`` (P2), whose stride is the first of the
+    mask RoI extractor's ``featmap_strides``.
+
     Args:
         semantic_head (dict): Config of :class:`RefineSemanticHead`.
-        semantic_stride (int): Stride of the FPN level the semantic head
-            reads (``x[0]``, P2). Defaults to 4.
         mask_chunk_size (int): RoIs per mask-head call at inference.
             Defaults to 100.
-        **kwargs: Arguments of :class:`StandardRoIHead`.
+        **kwargs: Arguments of :class:`StandardRoIHead`; a
+            ``mask_roi_extractor`` of its own is required.
     """
 
     def __init__(self,
                  semantic_head: ConfigType,
-                 semantic_stride: int = 4,
                  mask_chunk_size: int = 100,
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        if not self.with_mask:
-            raise ValueError('RefineRoIHead needs a mask_head')
+        if not self.with_mask or self.share_roi_extractor:
+            raise ValueError('RefineRoIHead needs a mask_head and a '
+                             'mask_roi_extractor')
         if mask_chunk_size < 1:
             raise ValueError(f'mask_chunk_size must be >= 1, got '
                              f'{mask_chunk_size}')
         self.semantic_head = MODELS.build(semantic_head)
-        self.semantic_stride = semantic_stride
+        self.semantic_stride = self.mask_roi_extractor.featmap_strides[0]
         self.mask_chunk_size = mask_chunk_size
+        roi_size = tuple(self.mask_roi_extractor.roi_layers[0].output_size)
+        first = self.mask_head.stage_sup_size[0]
+        if roi_size != (first, first):
+            raise ValueError(
+                f'mask_roi_extractor output_size {roi_size} must equal the '
+                f'first stage_sup_size of the mask head ({first})')
+        if self.mask_head.semantic_stride != self.semantic_stride:
+            raise ValueError(
+                f'mask_head.semantic_stride={self.mask_head.semantic_stride} '
+                f'but the semantic head reads a level of stride '
+                f'{self.semantic_stride} (mask_roi_extractor.featmap_strides'
+                '[0])')
 
     def _mask_forward(self, x: Tuple[Tensor], rois: Tensor,
                       roi_labels: Tensor, semantic_feat: Tensor,

@@ -27,11 +27,12 @@ register_all_modules()
 C = 32  # channels of the tiny heads (stages 32 -> 16 -> 8 -> 4)
 
 
-def tiny_roi_head(simple=False, chunk=100):
+def tiny_roi_head(simple=False, chunk=100, **mask_kwargs):
     mask_head = dict(
         type='SimpleRefineMaskHead' if simple else 'RefineMaskHead',
         num_convs=2, in_channels=C, conv_out_channels=C, num_classes=3,
         stage_sup_size=[7, 14, 28, 56], semantic_channels=C)
+    mask_head.update(mask_kwargs)
     return MODELS.build(
         dict(
             type='RefineRoIHead',
@@ -188,6 +189,13 @@ def test_mask_head_stages(simple):
     if simple:  # class-agnostic last stage computed at 28 and upsampled
         assert head.stage_num_classes == [3, 3, 3, 1]
         assert head.stage_logits[-1].out_channels == 1
+
+
+def test_roi_head_bad_config():
+    with pytest.raises(ValueError, match='output_size'):
+        tiny_roi_head(stage_sup_size=[14, 28, 56, 112])
+    with pytest.raises(ValueError, match='semantic_stride'):
+        tiny_roi_head(semantic_stride=8)
 
 
 def test_mask_head_bad_config():
