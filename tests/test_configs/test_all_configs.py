@@ -57,9 +57,13 @@ def test_model_builds_and_runs(path):
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     num_classes = _num_classes(cfg)
+    # demo_mm_inputs draws labels in [1, num_classes): it needs >= 2
+    # classes; a one-class model (e.g. Cityscapes cars) gets label 0
     packed = demo_mm_inputs(
         2, [(3, 128, 128), (3, 96, 128)], num_items=[3, 0],
-        num_classes=num_classes, with_mask=True)
+        num_classes=max(num_classes, 2), with_mask=True)
+    for sample in packed['data_samples']:
+        sample.gt_instances.labels %= num_classes
     model.train()
     data = model.data_preprocessor(packed, True)
     losses = model(**data, mode='loss')

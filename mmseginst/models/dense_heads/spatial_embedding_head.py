@@ -42,7 +42,7 @@ DEFAULT_TEST_CFG = dict(
     min_pixels=128,
     min_unclustered_ratio=0.5,
     mask_thr=0.5,  # binarises masks resized to the original image
-    max_per_img=None)
+    max_per_img=100)
 
 
 @MODELS.register_module()
@@ -195,7 +195,8 @@ class SpatialEmbeddingHead(BaseMaskHead):
             for c in range(self.num_classes):
                 m, s = cluster(emb[b, :, :h, :w], sigma[b, :, :h, :w],
                                seed[b, c, :h, :w],
-                               sigma_scale=self.loss_embed.sigma_scale, **cfg)
+                               sigma_scale=self.loss_embed.sigma_scale,
+                               max_instances=max_per_img, **cfg)
                 masks.append(m)
                 scores.append(s)
                 labels.append(torch.full_like(s, c, dtype=torch.long))

@@ -55,7 +55,9 @@ def cluster_plain(embedding: Tensor,
                   fg_thr: float = 0.5,
                   min_pixels: int = 128,
                   min_unclustered_ratio: float = 0.5,
-                  sigma_scale: float = 10.0) -> Tuple[Tensor, Tensor]:
+                  sigma_scale: float = 10.0,
+                  max_instances: Optional[int] = None
+                  ) -> Tuple[Tensor, Tensor]:
     """The greedy clustering, step by step (reference implementation).
 
     Args:
@@ -64,6 +66,9 @@ def cluster_plain(embedding: Tensor,
         seed (Tensor): (H, W) seed probabilities.
         seed_thr, candidate_thr, fg_thr, min_pixels, min_unclustered_ratio,
             sigma_scale: See the module docstring.
+        max_instances (int, optional): Stop after accepting this many
+            instances. Scores never increase along the greedy order, so
+            this keeps the top ``max_instances`` of a full run.
 
     Returns:
         tuple[Tensor, Tensor]: masks (K, H, W) bool and scores (K,).
@@ -78,7 +83,8 @@ def cluster_plain(embedding: Tensor,
     sd = seed[cand]  # N
     unclustered = torch.ones(num, dtype=torch.bool, device=seed.device)
     masks, scores = [], []
-    while int(unclustered.sum()) > min_pixels:
+    while int(unclustered.sum()) > min_pixels and \
+            len(masks) != max_instances:
         masked_seed = sd * unclustered.to(sd.dtype)
         idx = int(masked_seed.argmax())
         score = masked_seed[idx].item()
@@ -173,7 +179,9 @@ def cluster_fast(embedding: Tensor,
                  fg_thr: float = 0.5,
                  min_pixels: int = 128,
                  min_unclustered_ratio: float = 0.5,
-                 sigma_scale: float = 10.0) -> Tuple[Tensor, Tensor]:
+                 sigma_scale: float = 10.0,
+                 max_instances: Optional[int] = None
+                 ) -> Tuple[Tensor, Tensor]:
     """Same inputs and output as :func:`cluster_plain`, much faster."""
     height, width = seed.shape
     device = seed.device
@@ -193,8 +201,9 @@ def cluster_fast(embedding: Tensor,
     d_star = np.float32(phi_cutoff(float(fg_thr)))
     ratio = np.float32(min_unclustered_ratio)
     # grid cell ~ the typical proposal radius of the pooled seeds
+    sample = pool[::max(1, len(pool) // 4096)]  # enough for a median
     with torch.no_grad():
-        prec = torch.exp(sig[:, torch.from_numpy(pool)] * sigma_scale)
+        prec = torch.exp(sig[:, torch.from_numpy(sample)] * sigma_scale)
     with np.errstate(divide='ignore', invalid='ignore'):
         radius = np.sqrt(float(d_star) / prec.double().numpy())
     typical = float(np.median(radius)) if np.isfinite(radius).any() else 0.
@@ -207,7 +216,7 @@ def cluster_fast(embedding: Tensor,
     unclustered = np.ones(num, dtype=bool)
     n_unclustered, ptr = num, 0
     accepted, scores = [], []
-    while n_unclustered > min_pixels:
+    while n_unclustered > min_pixels and len(accepted) != max_instances:
         while ptr < len(pool) and not unclustered[pool[ptr]]:
             ptr += 1
         if ptr == len(pool):  # the best unclustered seed is < seed_thr
@@ -243,9 +252,9 @@ def cluster_fast(embedding: Tensor,
         n_unclustered -= fresh
     if not accepted:
         return _empty(height, width, device)
+    rows = np.repeat(np.arange(len(accepted)), [len(a) for a in accepted])
+    cols = flat.cpu()[torch.from_numpy(np.concatenate(accepted))]
     masks = torch.zeros((len(accepted), height * width), dtype=torch.bool)
-    flat_cpu = flat.cpu()
-    for k, proposal in enumerate(accepted):
-        masks[k, flat_cpu[torch.from_numpy(proposal)]] = True
+    masks[torch.from_numpy(rows), cols] = True
     return (masks.view(-1, height, width).to(device),
             torch.tensor(scores, dtype=seed.dtype, device=device))

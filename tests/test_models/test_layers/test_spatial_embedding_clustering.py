@@ -99,6 +99,12 @@ def test_fast_equals_plain_on_crafted_maps(seed_thr):
     assert len(plain[0]) >= 5
     assert_same(plain, cluster_fast(emb, sigma, seed, seed_thr,
                                     min_pixels=15))
+    # scores never increase: stopping early keeps the top instances
+    assert (plain[1][1:] <= plain[1][:-1]).all()
+    for fn in (cluster_plain, cluster_fast):
+        top = fn(emb, sigma, seed, seed_thr, min_pixels=15, max_instances=3)
+        assert torch.equal(top[0], plain[0][:3])
+        assert torch.equal(top[1], plain[1][:3])
 
 
 def test_fast_equals_plain_on_random_maps():
