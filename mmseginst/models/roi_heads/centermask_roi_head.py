@@ -81,7 +81,7 @@ class CenterMaskRoIHead(StandardRoIHead):
         return outs
 
     def _mask_iou_forward(self, mask_results: dict, labels: Tensor) -> Tensor:
-        """MaskIoU of every class ``(R, K)``, fed with the mask of ``labels``."""
+        """MaskIoU ``(R, K)`` of all classes, fed the mask of ``labels``."""
         preds = mask_results['mask_preds']
         index = torch.arange(preds.size(0), device=preds.device)
         return self.mask_iou_head(mask_results['mask_feats'],
