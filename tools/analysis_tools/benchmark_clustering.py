@@ -1,7 +1,8 @@
 """SpatialEmbeddings clustering: plain vs fast, and its share of inference.
 
     python tools/analysis_tools/benchmark_clustering.py \
-        [--shape 1024 2048] [--instances 25] [--repeat 3] [--seed 0] \
+        [--shape 1024 2048] [--instances 25] [--repeat 3] \
+        [--plain-repeat 1] [--seed 0] \
         [--config CONFIG] [--no-network] [--threads N] [--json OUT]
 
 1. Draws synthetic head outputs that look like a trained model's on a
@@ -41,7 +42,10 @@ def parse_args():
     p.add_argument('--shape', type=int, nargs=2, default=[1024, 2048],
                    metavar=('H', 'W'))
     p.add_argument('--instances', type=int, default=25)
-    p.add_argument('--repeat', type=int, default=3)
+    p.add_argument('--repeat', type=int, default=3,
+                   help='timed runs of the fast clustering and network')
+    p.add_argument('--plain-repeat', type=int, default=1,
+                   help='timed runs of the (slow) plain clustering')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--config', default=DEFAULT_CONFIG)
     p.add_argument('--no-network', action='store_true',
@@ -105,9 +109,7 @@ def main():
     register_all_modules()
     cfg = Config.fromfile(args.config)
     drop_pretrained(cfg.model)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    model.eval()
+    model = MODELS.build(cfg.model).eval()  # random weights are enough
     head = model.mask_head
     h, w = args.shape
     pred = synthetic_outputs(h, w, args.instances, args.seed,
@@ -124,7 +126,7 @@ def main():
     t_fast, fast = median_time(lambda: cluster_fast(*maps, **kw),
                                args.repeat)
     t_plain, plain = median_time(lambda: cluster_plain(*maps, **kw),
-                                 args.repeat)
+                                 args.plain_repeat)
     same = torch.equal(plain[0], fast[0]) and torch.equal(plain[1], fast[1])
     report = dict(shape=[h, w], instances_drawn=args.instances,
                   instances_found=len(fast[1]), identical=same,

@@ -136,19 +136,21 @@ class _EmbeddingGrid:
 
     max_rows = 256  # a taller box is scanned whole
 
-    def __init__(self, emb: np.ndarray, cell: float):
-        self.cell = cell
-        emb = emb.astype(np.float64)
-        finite = np.isfinite(emb).all(0)
-        self.lo = emb[:, finite].min(1) if finite.any() else np.zeros(2)
-        cells = np.zeros((2, emb.shape[1]), dtype=np.int64)
-        cells[:, finite] = np.floor(
-            (emb[:, finite] - self.lo[:, None]) / cell).astype(np.int64)
+    def __init__(self, emb: np.ndarray, finite: np.ndarray, lo: np.ndarray,
+                 cell: float):
+        # float32 cell indices may be off by one near a cell edge: queries
+        # grow their box by one cell
+        self.cell, self.lo = cell, lo
+        cells = np.floor((emb - lo[:, None].astype(emb.dtype)) /
+                         np.float32(cell))
+        if not finite.all():
+            cells[:, ~finite] = 0
+        cells = cells.astype(np.int64)
         self.nx = int(cells[0].max()) + 1
         self.ny = int(cells[1].max()) + 1
         keys = cells[1] * self.nx + cells[0]
         keys[~finite] = -1  # never inside a box: d is NaN or inf there
-        self.order = np.argsort(keys, kind='stable')
+        self.order = np.argsort(keys)  # order within a cell is irrelevant
         self.keys = keys[self.order]
 
     def query(self, x0: float, x1: float, y0: float,
@@ -207,19 +209,26 @@ def cluster_fast(embedding: Tensor,
     with np.errstate(divide='ignore', invalid='ignore'):
         radius = np.sqrt(float(d_star) / prec.double().numpy())
     typical = float(np.median(radius)) if np.isfinite(radius).any() else 0.
-    extent = float(np.ptp(emb[:, np.isfinite(emb).all(0)], axis=1).max()) \
-        if np.isfinite(emb).all(0).any() else 1.0
+    finite = np.isfinite(emb[0]) & np.isfinite(emb[1])
+    kept = emb if finite.all() else emb[:, finite]
+    lo = kept.min(1).astype(np.float64) if kept.size else np.zeros(2)
+    extent = float((kept.max(1) - lo).max()) if kept.size else 1.0
     cell = min(max(typical, extent / 4096, 1e-12), max(extent, 1e-12))
-    grid = _EmbeddingGrid(emb, cell)
+    grid = _EmbeddingGrid(emb, finite, lo, cell)
     every = np.arange(num)
 
     unclustered = np.ones(num, dtype=bool)
     n_unclustered, ptr = num, 0
     accepted, scores = [], []
     while n_unclustered > min_pixels and len(accepted) != max_instances:
-        while ptr < len(pool) and not unclustered[pool[ptr]]:
-            ptr += 1
-        if ptr == len(pool):  # the best unclustered seed is < seed_thr
+        while ptr < len(pool):  # skip pooled seeds clustered meanwhile
+            chunk = unclustered[pool[ptr:ptr + 1024]]
+            hit = int(chunk.argmax())
+            if chunk[hit]:
+                ptr += hit
+                break
+            ptr += len(chunk)
+        if ptr >= len(pool):  # the best unclustered seed is < seed_thr
             break
         idx = int(pool[ptr])
         score = float(sd[idx])
@@ -253,8 +262,11 @@ def cluster_fast(embedding: Tensor,
     if not accepted:
         return _empty(height, width, device)
     rows = np.repeat(np.arange(len(accepted)), [len(a) for a in accepted])
-    cols = flat.cpu()[torch.from_numpy(np.concatenate(accepted))]
-    masks = torch.zeros((len(accepted), height * width), dtype=torch.bool)
-    masks[torch.from_numpy(rows), cols] = True
+    cols = flat.cpu().numpy()[np.concatenate(accepted)]
+    # np.zeros maps zero pages lazily: only pages with mask pixels are
+    # written (torch.zeros would clear all K x H x W bytes first)
+    masks = np.zeros((len(accepted), height * width), dtype=bool)
+    masks[rows, cols] = True
+    masks = torch.from_numpy(masks)
     return (masks.view(-1, height, width).to(device),
             torch.tensor(scores, dtype=seed.dtype, device=device))
