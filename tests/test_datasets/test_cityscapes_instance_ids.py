@@ -96,7 +96,7 @@ def test_training_pipeline(tiny_cityscapes):
     assert len(gt) >= 1 and gt.masks.masks.shape[1:] == (32, 32)
 
 
-def perfect_predictions(stem, ids, classes, label_ids, img_dir):
+def perfect_predictions(stem, ids, label_ids, img_dir):
     masks, labels = [], []
     for label, lid in enumerate(label_ids):
         for v in np.unique(ids[(ids >= lid * 1000) & (ids < lid * 1000 +
@@ -129,7 +129,7 @@ def test_official_metric_runs(tiny_cityscapes, tmp_path, metric_type,
     metric.dataset_meta = dict(classes=classes or all_classes)
     img_dir = tiny_cityscapes + 'leftImg8bit/val/aachen'
     samples = [
-        perfect_predictions(stem, ids, all_classes, [26], img_dir)
+        perfect_predictions(stem, ids, [26], img_dir)
         for stem, ids in instance_maps().items()
     ]
     # predictions use label 0 = car: map it to the metric's class index

@@ -17,7 +17,7 @@ The embedding is e = tanh(o) + x with x the coordinate map
 e = x and s = 1 at the start (offset weights and bias 0, bandwidth weights 0
 and bias 1).
 """
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
