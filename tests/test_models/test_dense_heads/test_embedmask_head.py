@@ -180,3 +180,26 @@ def test_predict_keeps_embeddings(channels):
         assert (res.margins > 0).all()
         assert res.points.shape == (len(res), 2)
         assert (res.bboxes[:, 2:] <= 64).all()
+
+
+def test_assignment_equals_fcos_without_mask_condition():
+    """With sample_in_mask=False the targets are mmdet FCOSHead's."""
+    from mmdet.models.dense_heads import FCOSHead
+    head = make_head(sample_in_mask=False)
+    fcos = FCOSHead(
+        num_classes=3, in_channels=16, feat_channels=16, stacked_convs=2,
+        strides=STRIDES, norm_on_bbox=True, center_sampling=True,
+        norm_cfg=dict(type='GN', num_groups=8))
+    torch.manual_seed(1)
+    boxes = torch.rand(6, 4) * 64
+    boxes[:, 2:] = boxes[:, :2] + torch.rand(6, 2) * 60 + 2
+    gts = gt(boxes.tolist(), torch.ones(6, 64, 64), [0, 1, 2, 0, 1, 2])
+    points = head.prior_generator.grid_priors(
+        [f.shape[-2:] for f in feats()], device='cpu')
+    ours, theirs = head.get_targets(points, [gts]), fcos.get_targets(
+        points, [gts])
+    assert sum(int((lab < 3).sum()) for lab in ours[0]) > 5
+    for mine, ref in zip(ours[0] + ours[1], theirs[0] + theirs[1]):
+        torch.testing.assert_close(mine, ref)
+    assert torch.equal(head._assigned_gt_inds[0] >= 0,
+                       torch.cat(ours[0]) < 3)
