@@ -24,3 +24,6 @@ optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4),
     clip_grad=dict(max_norm=10, norm_type=2))
 auto_scale_lr = dict(enable=False, base_batch_size=8)
+
+# A fixed seed makes shapes comparisons between methods repeatable.
+randomness = dict(seed=0)
