@@ -1,9 +1,14 @@
 # CenterMask-Point on the built-in shapes dataset: the small CPU config that
 # is compared with configs/mask_rcnn/mask-rcnn_r18-w32_fpn_shapes.py trained
 # for the same iterations. Same backbone (half-width ResNet-18 from scratch,
-# BN), CenterNet's upsampling neck up to stride 4, all five heads at width 64,
-# the shapes schedule (AdamW 1e-3, 800 iterations, batch 8) and native
-# 128x128 images.
+# BN), CenterNet's upsampling neck up to stride 4, all five heads at width 64
+# and the shapes schedule (AdamW 1e-3, 800 iterations, batch 8).
+# Images are upsampled x2 (256x256), as the paper feeds 512x512 to a stride-4
+# network: at 128 px the median object spans 4.5 cells and even a perfect
+# stride-4 mask (area-downsampled ground truth, bilinear upsampling) reaches
+# only 0.77 mean IoU on the val set (0.94 at stride 2). Masks and boxes are
+# returned at the original 128x128 size. Compute per iteration is about 1.2x
+# the Mask R-CNN baseline's at 128 px.
 _base_ = [
     '../_base_/datasets/shapes_instance.py',
     '../_base_/schedules/schedule_shapes.py',
@@ -43,8 +48,8 @@ model = dict(
         num_classes=num_classes,
         in_channels=32,
         feat_channels=64,
-        # objects span 2..16 cells of the 32x32 map: S=16 suffices and keeps
-        # the Local Shape head's 1x1 conv small on CPU (paper: S=32)
+        # objects span 4..32 cells of the 64x64 map: S=16 keeps the Local
+        # Shape head's 1x1 conv cheap on CPU (paper: S=32)
         shape_size=16),
     mask_head=dict(
         type='GlobalSaliencyHead',
@@ -56,3 +61,24 @@ model = dict(
     test_cfg=dict(topk=100, local_maximum_kernel=3, score_thr=0.0,
                   mask_thr=0.4))
 default_hooks = dict(checkpoint=dict(interval=800))
+
+backend_args = None
+train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(type='Resize', scale_factor=2.0, keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDetInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='Resize', scale_factor=2.0, keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                   'scale_factor'))
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
