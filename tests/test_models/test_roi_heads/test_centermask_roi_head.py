@@ -83,10 +83,12 @@ def test_loss_with_gt(polygon):
     assert head.mask_head.sam.conv.weight.grad is not None
 
 
-@pytest.mark.parametrize('mask_iou', [True, False])
-def test_loss_without_gt(mask_iou):
+@pytest.mark.parametrize('mask_iou,num_dets', [(True, 6), (False, 6),
+                                               (True, 0)])
+def test_loss_without_gt(mask_iou, num_dets):
+    """No GT in the batch, with and without FCOS detections."""
     head = build(mask_iou)
-    losses = head.loss(feats(2), proposals(2, 6), samples([0, 0]))
+    losses = head.loss(feats(2), proposals(2, num_dets), samples([0, 0]))
     assert all(v.item() == 0 for v in losses.values())
     sum(losses.values()).backward()  # graph kept, no NaN
 
