@@ -42,7 +42,6 @@ load into the model of ``--config``. The MobileNetV2 backbone of
 CenterMask-Lite-Mv2 is not supported (its official module structure differs
 from mmdet's MobileNetV2).
 """
-import argparse
 import os.path as osp
 import re
 from collections import OrderedDict
@@ -50,11 +49,12 @@ from typing import Dict, Optional
 
 import numpy as np
 import torch
-from mmengine.config import Config
 
 from mmseginst.models.backbones.vovnet_ckpt_convert import (
     add_num_batches_tracked, convert_vovnet_key)
 from mmseginst.utils.checkpoint import safe_torch_load
+from mmseginst.utils.converter import (converter_main, load_into_config,
+                                      save_converted)
 
 _FPN = re.compile(r'^backbone\.fpn_(lateral|output)([3-5])\.(weight|bias)$')
 _TOP = re.compile(r'^backbone\.top_block\.p([67])\.(weight|bias)$')
@@ -179,41 +179,20 @@ def convert_centermask2_state_dict(ckpt: Dict) -> 'OrderedDict':
 def convert(src: str, dst: str, config: str, trusted: bool = False):
     """Convert ``src``, check it with a strict load into the model of
     ``config`` and return that model."""
-    from mmseginst.registry import MODELS
-    from mmseginst.utils import register_all_modules
-    from mmseginst.utils.misc import drop_pretrained
-    register_all_modules()
     state = convert_centermask2_state_dict(
         safe_torch_load(src, map_location='cpu', trusted=trusted))
-    cfg = Config.fromfile(config)
-    drop_pretrained(cfg.model)
-    model = MODELS.build(cfg.model)
-    model.load_state_dict(state, strict=True)
-    torch.save(
-        dict(state_dict=state,
-             meta=dict(source=osp.basename(src), config=config,
-                       converter=osp.basename(__file__))), dst)
+    model = load_into_config(state, config, src)
+    save_converted(state, dst, source=osp.basename(src), config=config,
+                   converter=osp.basename(__file__))
     return model
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(
-        description='Convert a centermask2 checkpoint to mmseginst')
-    parser.add_argument('src', help='centermask2 checkpoint (.pth)')
-    parser.add_argument('dst', help='output path')
-    parser.add_argument(
-        '--config', required=True,
-        help='mmseginst config of the same model (checked by a strict load)')
-    parser.add_argument(
-        '--trust-checkpoint', action='store_true',
-        help='allow full unpickling of src (only for files you trust)')
-    return parser.parse_args()
+def main(argv=None):
+    def run(*args):
+        convert(*args)  # the returned model is not printed
 
-
-def main():
-    args = parse_args()
-    convert(args.src, args.dst, args.config, args.trust_checkpoint)
-    print(f'{args.src} -> {args.dst} (strict load into {args.config} ok)')
+    converter_main(run, 'Convert a centermask2 checkpoint to mmseginst',
+                   config_required=True, argv=argv)
 
 
 if __name__ == '__main__':

@@ -43,15 +43,15 @@ margin channels and source, spatial channels) is detected from the keys and
 shapes and printed as the config values it needs; the result is checked by a
 ``strict=True`` load into the model of ``--config``.
 """
-import argparse
 import re
 from collections import OrderedDict
 from typing import Dict, Tuple
 
 import torch
-from mmengine.config import Config
 
 from mmseginst.utils.checkpoint import safe_torch_load
+from mmseginst.utils.converter import (converter_main, load_into_config,
+                                      save_converted)
 
 _STEM = re.compile(r'^backbone\.body\.stem\.(conv1|bn1)\.(\w+)$')
 _BLOCK = re.compile(r'^backbone\.body\.(layer[1-4]\.\d+\.\w+(\.\d)?)\.(\w+)$')
@@ -148,39 +148,23 @@ def convert_state_dict(state: Dict[str, torch.Tensor]
     return out, layout
 
 
-def convert(src: str, dst: str, config: str = None) -> dict:
+def convert(src: str, dst: str, config: str = None,
+            trusted: bool = False) -> dict:
     """Convert ``src`` to ``dst``; check a strict load into ``config``'s
     model if given. Returns the detected layout."""
-    ckpt = safe_torch_load(src)
+    ckpt = safe_torch_load(src, trusted=trusted)
     state = ckpt.get('model', ckpt)
     ours, layout = convert_state_dict(state)
     if config is not None:
-        from mmseginst.registry import MODELS
-        from mmseginst.utils import register_all_modules
-        from mmseginst.utils.misc import drop_pretrained
-        register_all_modules()
-        cfg = Config.fromfile(config)
-        drop_pretrained(cfg.model)
-        model = MODELS.build(cfg.model)
-        try:
-            model.load_state_dict(ours, strict=True)
-        except RuntimeError as exc:
-            raise RuntimeError(
-                f'{src} does not fit {config}; the checkpoint needs '
-                f'bbox_head/mask_head settings {layout}:\n{exc}') from exc
-    torch.save({'state_dict': ours, 'meta': {'converted_from': src,
-                                             'layout': layout}}, dst)
+        load_into_config(ours, config, src,
+                         f'the checkpoint needs bbox_head/mask_head settings '
+                         f'{layout}')
+    save_converted(ours, dst, converted_from=src, layout=layout)
     return layout
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('src', help='official checkpoint (.pth)')
-    parser.add_argument('dst', help='output checkpoint')
-    parser.add_argument('--config', help='check a strict load into it')
-    args = parser.parse_args()
-    layout = convert(args.src, args.dst, args.config)
-    print(f'saved {args.dst}; checkpoint layout: {layout}')
+def main(argv=None):
+    converter_main(convert, __doc__.splitlines()[0], argv=argv)
 
 
 if __name__ == '__main__':

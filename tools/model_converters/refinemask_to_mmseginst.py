@@ -33,15 +33,15 @@ stage_instance_logits.{k} (faster-better)           mask_head.stage_logits.{k}
 A ``module.`` prefix (DDP) is stripped, the optimizer state dropped, and
 the result checked by a ``strict=True`` load into ``--config``'s model.
 """
-import argparse
 import re
 from collections import OrderedDict
 from typing import Dict
 
 import torch
-from mmengine.config import Config
 
 from mmseginst.utils.checkpoint import safe_torch_load
+from mmseginst.utils.converter import (converter_main, load_into_config,
+                                      save_converted)
 
 HEAD = 'roi_head.mask_head.'
 _RULES = [
@@ -89,40 +89,25 @@ def convert_state_dict(
     return OrderedDict((convert_key(k), v) for k, v in state.items())
 
 
-def convert(src: str, dst: str, config: str = None) -> None:
+def convert(src: str, dst: str, config: str = None,
+            trusted: bool = False) -> None:
     """Convert ``src`` to ``dst``; check a strict load into ``config``'s
     model if given."""
-    ckpt = safe_torch_load(src, map_location='cpu')
+    ckpt = safe_torch_load(src, map_location='cpu', trusted=trusted)
     state = ckpt.get('state_dict', ckpt)
     ours = convert_state_dict(state)
     if config is not None:
-        from mmseginst.registry import MODELS
-        from mmseginst.utils import register_all_modules
-        from mmseginst.utils.misc import drop_pretrained
-        register_all_modules()
-        cfg = Config.fromfile(config)
-        drop_pretrained(cfg.model)
-        model = MODELS.build(cfg.model)
-        try:
-            model.load_state_dict(ours, strict=True)
-        except RuntimeError as exc:
-            raise RuntimeError(f'{src} does not fit {config}:\n{exc}') from exc
+        load_into_config(ours, config, src)
     meta = dict(converted_from=src)
     classes = ckpt.get('meta', {}).get('CLASSES') if isinstance(
         ckpt.get('meta'), dict) else None
     if classes is not None:
         meta['dataset_meta'] = dict(classes=tuple(classes))
-    torch.save({'state_dict': ours, 'meta': meta}, dst)
+    save_converted(ours, dst, **meta)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('src', help='official checkpoint (.pth)')
-    parser.add_argument('dst', help='output checkpoint')
-    parser.add_argument('--config', help='check a strict load into it')
-    args = parser.parse_args()
-    convert(args.src, args.dst, args.config)
-    print(f'saved {args.dst}')
+def main(argv=None):
+    converter_main(convert, __doc__.splitlines()[0], argv=argv)
 
 
 if __name__ == '__main__':

@@ -33,15 +33,15 @@ same structure. The layout (``n_sigma`` = output channels of decoder 0 minus
 2, ``num_classes`` = those of decoder 1) is read from the weights and
 checked by a ``strict=True`` load into the model of ``--config``.
 """
-import argparse
 import re
 from collections import OrderedDict
 from typing import Dict, Tuple
 
 import torch
-from mmengine.config import Config
 
 from mmseginst.utils.checkpoint import safe_torch_load
+from mmseginst.utils.converter import (converter_main, load_into_config,
+                                      save_converted)
 
 _ENCODER = re.compile(r'^encoder\.((?:initial_block|layers\.\d+)\..+)$')
 _DECODER = re.compile(r'^decoders\.([01])\.((?:layers\.\d+|output_conv)\..+)$')
@@ -83,40 +83,26 @@ def convert_state_dict(state: Dict[str, torch.Tensor]
     return out, layout
 
 
-def convert(src: str, dst: str, config: str = None) -> dict:
+def convert(src: str, dst: str, config: str = None,
+            trusted: bool = False) -> dict:
     """Convert ``src`` to ``dst``; with ``config``, check a strict load into
     its model. Returns the layout read from the weights."""
-    ckpt = safe_torch_load(src, map_location='cpu')
+    ckpt = safe_torch_load(src, map_location='cpu', trusted=trusted)
     state = ckpt.get('model_state_dict', ckpt)
     ours, layout = convert_state_dict(state)
     if config is not None:
-        from mmseginst.registry import MODELS
-        from mmseginst.utils import register_all_modules
-        register_all_modules()
-        cfg = Config.fromfile(config)
-        model = MODELS.build(cfg.model)
-        try:
-            model.load_state_dict(ours, strict=True)
-        except RuntimeError as exc:
-            raise RuntimeError(
-                f'{src} does not fit {config}; the checkpoint needs '
-                f'mask_head settings {layout}:\n{exc}') from exc
+        load_into_config(ours, config, src,
+                         f'the checkpoint needs mask_head settings {layout}')
     meta = dict(converted_from=src, layout=layout)
     for k in ('epoch', 'best_iou'):
         if k in ckpt:
             meta[f'official_{k}'] = ckpt[k]
-    torch.save({'state_dict': ours, 'meta': meta}, dst)
+    save_converted(ours, dst, **meta)
     return layout
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('src', help='official checkpoint (.pth)')
-    parser.add_argument('dst', help='output checkpoint')
-    parser.add_argument('--config', help='check a strict load into it')
-    args = parser.parse_args()
-    layout = convert(args.src, args.dst, args.config)
-    print(f'saved {args.dst}; checkpoint layout: {layout}')
+def main(argv=None):
+    converter_main(convert, __doc__.splitlines()[0], argv=argv)
 
 
 if __name__ == '__main__':
