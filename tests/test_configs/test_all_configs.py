@@ -82,3 +82,27 @@ def test_model_builds_and_runs(path):
             assert field in pred, f'{path}: prediction lacks {field}'
         if len(pred):
             assert tuple(pred.masks.shape[-2:]) == sample.ori_shape
+
+
+METAFILES = sorted(glob.glob(osp.join(REPO, 'configs', '*', 'metafile.yml')))
+
+
+@pytest.mark.parametrize(
+    'path', METAFILES, ids=[osp.relpath(p, REPO) for p in METAFILES])
+def test_metafile_lists_every_config(path):
+    """OpenMMLab metafile: parses, names existing configs, lists every
+    config of its folder, and each model has a name and results."""
+    import yaml
+    with open(path) as f:
+        meta = yaml.safe_load(f)
+    models = meta['Models']
+    listed = [m['Config'] for m in models]
+    for m in models:
+        assert m.get('Name'), f'{path}: a model without a Name'
+        assert osp.isfile(osp.join(REPO, m['Config'])), m['Config']
+        assert 'Results' in m, f"{path}: {m['Name']} has no Results"
+    in_folder = sorted(
+        osp.relpath(p, REPO)
+        for p in glob.glob(osp.join(osp.dirname(path), '*.py')))
+    assert sorted(set(in_folder) - set(listed)) == []
+    assert len(set(m['Name'] for m in models)) == len(models)
