@@ -44,5 +44,6 @@ def test_embedmask_shapes_detector():
         assert pred.masks.shape[1:] == sample.ori_shape
         assert pred.masks.dtype == torch.bool
         assert len(pred.masks) == len(pred.bboxes) == len(pred.scores)
-    # 5 box-head lists of 5 levels, then the stride-4 pixel embeddings
-    assert len(outs) == 6 and outs[-1].shape[-2:] == (24, 32)
+    # 5 box-head lists of 5 levels, then the pixel embeddings: the shapes
+    # config reads P2 and upsamples x2, so they are at stride 2
+    assert len(outs) == 6 and outs[-1].shape[-2:] == (48, 64)
