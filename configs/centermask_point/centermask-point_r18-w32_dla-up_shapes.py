@@ -60,6 +60,9 @@ model = dict(
     train_cfg=dict(min_overlap=0.3),
     test_cfg=dict(topk=100, local_maximum_kernel=3, score_thr=0.0,
                   mask_thr=0.4))
+# AdamW at 2e-3 (the baseline's 1e-3 doubled): the heatmap branch converges
+# slowly; segm AP 0.123 -> 0.157 on shapes (configs/centermask_point/README.md)
+optim_wrapper = dict(optimizer=dict(lr=2e-3))
 default_hooks = dict(checkpoint=dict(interval=800))
 
 backend_args = None
