@@ -43,6 +43,23 @@ def test_benchmark_reports_all_fields(tmp_path):
         assert r['num_dets'] <= 5
 
 
+def test_benchmark_flops_by_module(tmp_path):
+    out = tmp_path / 'bench.json'
+    proc = run_tool([
+        'tools/analysis_tools/benchmark.py', TINY_CONFIG, '--shape', '64',
+        '96', '--repeat', '1', '--warmup', '0', '--threads', '1',
+        '--flops-depth', '1', '--json', str(out)
+    ])
+    r = json.load(open(out))['results'][0]
+    by_module = r['flops_by_module']
+    # depth 1: the detector's direct children, which account for every
+    # counted FLOP (the detector itself has no parameters of its own)
+    assert set(by_module) >= {'backbone', 'neck', 'rpn_head', 'roi_head'}
+    assert all('.' not in name for name in by_module)
+    assert abs(sum(by_module.values()) - r['flops']) <= 1e-6 * r['flops']
+    assert 'GFLOPs by module' in proc.stdout
+
+
 def test_generate_shapes_cli(tmp_path):
     out = tmp_path / 'shapes'
     run_tool(['tools/misc/generate_shapes.py', '--out', str(out),

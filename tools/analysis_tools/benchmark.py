@@ -2,7 +2,7 @@
 
     python tools/analysis_tools/benchmark.py CONFIG [CONFIG ...] \
         --shape 800 1216 --repeat 20 [--warmup 3] [--threads 2] \
-        [--num-dets 100] [--json out.json] [--no-flops]
+        [--num-dets 100] [--json out.json] [--no-flops] [--flops-depth 2]
 
 Each model is built with random weights (pretrained ``init_cfg`` entries are
 dropped, nothing is downloaded) and timed on the same synthetic image after
@@ -16,7 +16,9 @@ warm-up. One ``predict`` call is split into three parts by forward hooks:
 ``--num-dets N`` sets the detection score threshold to 0 and the number of
 kept detections to N where the test config has them, so that models are
 compared with the same number of instances. The first config is the
-reference of the ``ratio`` column.
+reference of the ``ratio`` column. ``--flops-depth D`` also prints the
+FLOPs of every submodule up to depth D (1: backbone, neck, heads; 2: their
+children), to see where two models differ.
 """
 import argparse
 import json
@@ -26,7 +28,7 @@ import statistics
 import sys
 import time
 from contextlib import contextmanager
-from typing import Dict, List, Optional
+from typing import Dict, List, Tuple
 
 import numpy as np
 import torch
@@ -54,6 +56,9 @@ def parse_args():
                    help='force this many detections per image')
     p.add_argument('--no-flops', action='store_true',
                    help='skip the FLOPs count (it traces the model)')
+    p.add_argument('--flops-depth', type=int, default=0,
+                   help='also print the FLOPs of submodules up to this '
+                   'depth (0: total only)')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--json', help='write the results to this JSON file')
     p.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -159,7 +164,11 @@ class PartTimer:
             h.remove()
 
 
-def count_flops(model: nn.Module, inputs, data_samples) -> Optional[float]:
+def count_flops(model: nn.Module, inputs, data_samples,
+                depth: int = 0) -> Tuple[float, Dict[str, float]]:
+    """Total FLOPs of ``model._forward`` and those of its submodules up to
+    ``depth`` (names relative to the detector, e.g. ``roi_head.mask_head``)
+    whose count is not zero."""
     from mmengine.analysis import FlopAnalyzer
 
     class TensorForward(nn.Module):
@@ -174,7 +183,12 @@ def count_flops(model: nn.Module, inputs, data_samples) -> Optional[float]:
     analyzer = FlopAnalyzer(TensorForward(model), (inputs, ))
     analyzer.unsupported_ops_warnings(False)
     analyzer.uncalled_modules_warnings(False)
-    return float(analyzer.total())
+    by_module = {}
+    for name, value in analyzer.by_module().items():
+        name = name[len('det.'):] if name.startswith('det.') else name
+        if name and name != 'det' and name.count('.') < depth and value:
+            by_module[name] = float(value)
+    return float(analyzer.total()), by_module
 
 
 def summarise(values: List[float]) -> Dict[str, float]:
@@ -196,11 +210,12 @@ def benchmark_config(path: str, args) -> Dict:
     inputs, samples = synthetic_batch(model, args.shape, args.seed,
                                       args.device)
     params = sum(p.numel() for p in model.parameters())
-    flops, flops_error = None, None
+    flops, flops_error, flops_by_module = None, None, {}
     if not args.no_flops:
         try:
             with torch.no_grad():
-                flops = count_flops(model, inputs, samples)
+                flops, flops_by_module = count_flops(
+                    model, inputs, samples, args.flops_depth)
         except Exception as exc:  # tracing is not possible for every model
             flops_error = f'{type(exc).__name__}: {exc}'[:200]
 
@@ -232,6 +247,7 @@ def benchmark_config(path: str, args) -> Dict:
         params=params,
         flops=flops,
         flops_error=flops_error,
+        flops_by_module=flops_by_module,
         latency_ms=summarise(totals),
         breakdown_ms={k: statistics.median(v) * 1000
                       for k, v in parts.items()},
@@ -280,6 +296,11 @@ def main():
             r['ratio'] = r['latency_ms']['median'] / ref
         print(f'done: {path}', flush=True)
     print_table(rows)
+    for r in rows:
+        if r['flops_by_module']:
+            print(f"\nGFLOPs by module of {os.path.basename(r['config'])}:")
+            for name, value in r['flops_by_module'].items():
+                print(f'  {name:<40} {value / 1e9:8.1f}')
     for r in rows:
         if r['flops_error']:
             print(f"FLOPs not counted for {r['config']}: {r['flops_error']}")
