@@ -3,7 +3,8 @@
 # (configs/mask_rcnn/mask-rcnn_r18-w32_fpn_shapes.py): a half-width ResNet-18
 # from scratch with BN, a 64-channel FPN, 128x128 images, batch 8, AdamW,
 # 800 iterations; the learning rate doubled to 2e-3 (segm AP 0.158 -> 0.170;
-# 4e-3: 0.155), as for the other one-stage methods' shapes configs. Heads keep EmbedMask's structure at 64 channels.
+# 4e-3: 0.155), as for the other one-stage methods' shapes configs. Heads
+# keep EmbedMask's structure at 64 channels.
 # Objects are 8..64 px on 128x128 images, so the FCOS levels move one octave
 # down (P2-P6, strides 4..64, the pixel-embedding branch on P2, masks at
 # stride 2): on P3-P7 an 8-px object has a single location and the run

@@ -185,9 +185,10 @@ def count_flops(model: nn.Module, inputs, data_samples,
     analyzer.uncalled_modules_warnings(False)
     by_module = {}
     for name, value in analyzer.by_module().items():
-        name = name[len('det.'):] if name.startswith('det.') else name
-        if name and name != 'det' and name.count('.') < depth and value:
-            by_module[name] = float(value)
+        # the detector is the wrapper's child 'det': 'det.backbone' is at
+        # depth 1, 'det.roi_head.mask_head' at depth 2
+        if name.startswith('det.') and name.count('.') <= depth and value:
+            by_module[name[len('det.'):]] = float(value)
     return float(analyzer.total()), by_module
 
 
