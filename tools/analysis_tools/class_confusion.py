@@ -1,0 +1,218 @@
+"""How much of a model's AP is lost to classification: COCO AP with and
+without categories, and a per-object confusion matrix.
+
+    python tools/test.py CONFIG CHECKPOINT --out results.pkl
+    python tools/analysis_tools/class_confusion.py results.pkl ANN_FILE \
+        [--iou-type bbox|segm] [--iou-thr 0.5] [--json OUT]
+
+For every ground-truth object (crowd objects skipped) it looks at the
+detections that overlap it with IoU >= ``--iou-thr`` (box IoU, or mask IoU
+with ``--iou-type segm``) and counts:
+
+* found: at least one such detection, whatever its class;
+* found with its class: one of them has the object's class;
+* outscored by a wrong class: it has one of its class, and a detection of
+  another class overlapping it scores higher;
+* the confusion matrix: rows are the objects' classes, columns the class of
+  the highest-scoring overlapping detection, the last column "missed".
+
+COCO AP is computed twice by pycocotools, with ``useCats=1`` (the usual AP)
+and ``useCats=0`` (class-agnostic: every detection may match every object).
+A large gap with a small gap in class-agnostic AP to another model says
+that the boxes or masks are good and the labels are not.
+"""
+import argparse
+import contextlib
+import io
+import json
+import os.path as osp
+import pickle
+from typing import Dict, List
+
+import numpy as np
+import pycocotools.mask as mask_util
+from pycocotools.coco import COCO
+from pycocotools.cocoeval import COCOeval
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('results', help='pickle written by tools/test.py --out')
+    p.add_argument('ann_file', help='COCO-format ground truth of the set')
+    p.add_argument('--iou-type', choices=['bbox', 'segm'], default='bbox')
+    p.add_argument('--iou-thr', type=float, default=0.5)
+    p.add_argument('--json', help='also write the numbers to this file')
+    return p.parse_args()
+
+
+def _numpy(x):
+    return x.numpy() if hasattr(x, 'numpy') else np.asarray(x)
+
+
+def _encode_mask(mask) -> dict:
+    """Binary mask (H, W), or an RLE already, -> COCO RLE."""
+    if isinstance(mask, dict):
+        return mask
+    rle = mask_util.encode(np.asfortranarray(_numpy(mask).astype(np.uint8)))
+    return rle
+
+
+def results_to_coco(results: List[dict], cat_ids: List[int],
+                    iou_type: str) -> List[dict]:
+    """The ``pred_instances`` of tools/test.py's pickle as COCO results
+    (label index i -> category ``cat_ids[i]``)."""
+    dets = []
+    for k, res in enumerate(results):
+        if 'img_id' not in res or 'pred_instances' not in res:
+            raise KeyError(f'result {k} has no img_id / pred_instances: '
+                           'is this a tools/test.py --out pickle?')
+        pred = res['pred_instances']
+        if iou_type == 'segm' and 'masks' not in pred:
+            raise KeyError(f'result {k} (img_id {res["img_id"]}) has no '
+                           'masks; use --iou-type bbox')
+        bboxes, scores = _numpy(pred['bboxes']), _numpy(pred['scores'])
+        labels = _numpy(pred['labels'])
+        for i in range(len(scores)):
+            label = int(labels[i])
+            if not 0 <= label < len(cat_ids):
+                raise ValueError(f'img_id {res["img_id"]}: label {label} '
+                                 f'outside the {len(cat_ids)} categories '
+                                 'of the annotation file')
+            x1, y1, x2, y2 = (float(v) for v in bboxes[i])
+            det = dict(image_id=res['img_id'], score=float(scores[i]),
+                       category_id=cat_ids[label],
+                       bbox=[x1, y1, x2 - x1, y2 - y1])
+            if iou_type == 'segm':
+                rle = _encode_mask(pred['masks'][i])
+                if isinstance(rle['counts'], bytes):
+                    rle['counts'] = rle['counts'].decode()
+                det['segmentation'] = rle
+            dets.append(det)
+    return dets
+
+
+def coco_ap(coco_gt: COCO, dets: List[dict], iou_type: str,
+            use_cats: bool) -> float:
+    """COCO AP@[.5:.95] of ``dets``, per category or class-agnostic."""
+    if not dets:
+        return 0.0
+    with contextlib.redirect_stdout(io.StringIO()):
+        ev = COCOeval(coco_gt, coco_gt.loadRes(dets), iou_type)
+        ev.params.useCats = int(use_cats)
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    return float(max(ev.stats[0], 0.0))
+
+
+def _ious(coco_gt: COCO, gts: List[dict], dets: List[dict],
+          iou_type: str) -> np.ndarray:
+    """(num_gt, num_det) IoU, boxes or masks, no crowd handling."""
+    if iou_type == 'bbox':
+        g = [a['bbox'] for a in gts]
+        d = [x['bbox'] for x in dets]
+    else:
+        g = [coco_gt.annToRLE(a) for a in gts]
+        d = [x['segmentation'] for x in dets]
+    return np.asarray(mask_util.iou(d, g, [0] * len(g))).T.reshape(
+        len(gts), len(dets))
+
+
+def confusion(coco_gt: COCO, dets: List[dict], iou_type: str,
+              iou_thr: float) -> Dict:
+    """Per-object counts and the confusion matrix described above."""
+    cat_ids = sorted(coco_gt.getCatIds())
+    col = {c: i for i, c in enumerate(cat_ids)}
+    n = len(cat_ids)
+    matrix = np.zeros((n, n + 1), dtype=np.int64)
+    by_img: Dict[int, List[dict]] = {}
+    for d in dets:
+        by_img.setdefault(d['image_id'], []).append(d)
+    total = found = found_cls = outscored = 0
+    for img_id in coco_gt.getImgIds():
+        gts = [a for a in coco_gt.loadAnns(coco_gt.getAnnIds(imgIds=img_id))
+               if not a.get('iscrowd', 0)]
+        if not gts:
+            continue
+        img_dets = by_img.get(img_id, [])
+        total += len(gts)
+        if not img_dets:
+            for a in gts:
+                matrix[col[a['category_id']], n] += 1
+            continue
+        ious = _ious(coco_gt, gts, img_dets, iou_type)
+        scores = np.array([d['score'] for d in img_dets])
+        cats = np.array([d['category_id'] for d in img_dets])
+        for g, a in enumerate(gts):
+            hit = ious[g] >= iou_thr
+            row = col[a['category_id']]
+            if not hit.any():
+                matrix[row, n] += 1
+                continue
+            found += 1
+            best = np.flatnonzero(hit)[np.argmax(scores[hit])]
+            matrix[row, col[int(cats[best])]] += 1
+            right = hit & (cats == a['category_id'])
+            wrong = hit & (cats != a['category_id'])
+            if right.any():
+                found_cls += 1
+                if wrong.any() and scores[wrong].max() > scores[right].max():
+                    outscored += 1
+    names = [c['name'] for c in coco_gt.loadCats(cat_ids)]
+    return dict(objects=total, found=found, found_with_class=found_cls,
+                outscored_by_wrong_class=outscored, classes=names,
+                matrix=matrix.tolist())
+
+
+def analyse(results: List[dict], ann_file: str, iou_type: str = 'bbox',
+            iou_thr: float = 0.5) -> Dict:
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco_gt = COCO(ann_file)
+    dets = results_to_coco(results, sorted(coco_gt.getCatIds()), iou_type)
+    out = dict(iou_type=iou_type, iou_thr=iou_thr,
+               ap=coco_ap(coco_gt, dets, iou_type, True),
+               ap_class_agnostic=coco_ap(coco_gt, dets, iou_type, False))
+    out.update(confusion(coco_gt, dets, iou_type, iou_thr))
+    return out
+
+
+def format_report(r: Dict) -> str:
+    lines = [
+        f"{r['iou_type']} AP {r['ap']:.3f}, class-agnostic "
+        f"{r['ap_class_agnostic']:.3f}",
+        f"objects {r['objects']}: found (IoU >= {r['iou_thr']}) "
+        f"{r['found']}, with their class {r['found_with_class']}, "
+        f"of which outscored by a wrong class "
+        f"{r['outscored_by_wrong_class']}",
+        'confusion (rows: object class; columns: class of the best-scoring '
+        'overlapping detection, then missed)'
+    ]
+    width = max(len(c) for c in r['classes'] + ['missed']) + 1
+    lines.append(' ' * width + ''.join(
+        f'{c:>{width}}' for c in r['classes'] + ['missed']))
+    for name, row in zip(r['classes'], r['matrix']):
+        lines.append(f'{name:>{width}}' + ''.join(f'{v:>{width}}'
+                                                  for v in row))
+    return '\n'.join(lines)
+
+
+def main():
+    args = parse_args()
+    for path in (args.results, args.ann_file):
+        if not osp.isfile(path):
+            raise SystemExit(f'class_confusion: no such file: {path}')
+    with open(args.results, 'rb') as f:
+        results = pickle.load(f)
+    if not isinstance(results, list):
+        raise SystemExit(f'class_confusion: {args.results} holds a '
+                         f'{type(results).__name__}, not the list that '
+                         'tools/test.py --out writes')
+    report = analyse(results, args.ann_file, args.iou_type, args.iou_thr)
+    print(format_report(report))
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(report, f, indent=1)
+
+
+if __name__ == '__main__':
+    main()
