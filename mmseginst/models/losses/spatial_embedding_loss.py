@@ -16,6 +16,9 @@ instances S_k of class c_k:
 * seed loss (Eq. 9): for each class c, [sum over pixels of no class-c
   instance of (q^c)^2 + w_fg^c sum_{k: c_k=c} sum_{i in S_k}
   (q_i^c - phi_k(e_i).detach())^2] / (number of pixels), summed over c;
+  with several classes, the background pixels of map c that lie on an
+  instance of another class can be weighted by ``other_class_weight``
+  (w_oc; 1, the released formula, counts them as any background pixel);
 * total = w_inst L_inst + w_var L_var + w_seed L_seed per image, averaged
   over the batch.
 
@@ -85,7 +88,8 @@ def seed_loss(seed: Tensor,
               labels: Tensor,
               phi: Tensor,
               foreground_weight: Tensor,
-              valid: Optional[Tensor] = None) -> Tensor:
+              valid: Optional[Tensor] = None,
+              other_class_weight: float = 1.0) -> Tensor:
     """Seed-map regression of one image (Eq. 9), summed over classes.
 
     Args:
@@ -97,6 +101,9 @@ def seed_loss(seed: Tensor,
         foreground_weight (Tensor): (C,) weight of the foreground term.
         valid (Tensor, optional): (P,) bool, pixels of the image (not
             padding); all pixels if None.
+        other_class_weight (float): weight of the background term of map
+            c on pixels of instances of other classes (1: plain
+            background).
 
     Returns:
         Tensor: scalar, the loss divided by the number of valid pixels.
@@ -105,7 +112,12 @@ def seed_loss(seed: Tensor,
     valid = torch.ones_like(seed[0], dtype=torch.bool) if valid is None \
         else valid.bool()
     fg = seed.new_zeros(seed.shape).index_add_(0, labels, m) > 0  # C x P
-    bg_term = (seed**2 * (~fg & valid)).sum()
+    bg = (~fg & valid).to(seed.dtype)
+    if other_class_weight != 1.0:
+        on_object = fg.any(0, keepdim=True)  # 1 x P
+        bg = bg * torch.where(on_object, bg.new_tensor(other_class_weight),
+                              bg.new_tensor(1.0))
+    bg_term = (seed**2 * bg).sum()
     fg_err = ((seed[labels] - phi.detach())**2 * m).sum(1)  # K
     fg_term = (foreground_weight[labels] * fg_err).sum()
     return (bg_term + fg_term) / valid.sum().clamp(min=1)
@@ -121,7 +133,8 @@ def spatial_embedding_loss(
         valid: Optional[Tensor] = None,
         to_center: bool = True,
         foreground_weight: Union[float, Sequence[float]] = 10.0,
-        sigma_scale: float = 10.0) -> Tuple[Tensor, Tensor, Tensor]:
+        sigma_scale: float = 10.0,
+        other_class_weight: float = 1.0) -> Tuple[Tensor, Tensor, Tensor]:
     """The three unweighted losses of one image.
 
     Args:
@@ -133,7 +146,7 @@ def spatial_embedding_loss(
             masks are ignored).
         labels (Tensor): (K,) long classes in [0, C).
         valid (Tensor, optional): (H, W) bool, the image without padding.
-        to_center, foreground_weight, sigma_scale: See
+        to_center, foreground_weight, sigma_scale, other_class_weight: See
             :class:`SpatialEmbeddingLoss`.
 
     Returns:
@@ -156,13 +169,14 @@ def spatial_embedding_loss(
         zero = embedding.sum() * 0 + sigma.sum() * 0
         empty = masks.new_zeros((0, p), dtype=seed.dtype)
         return zero, zero, seed_loss(seed, masks, labels, empty, fg_weight,
-                                     valid)
+                                     valid, other_class_weight)
     phi, s_mean = instance_gaussians(embedding, sigma, masks, coords,
                                      to_center, sigma_scale)
     lovasz_valid = None if valid is None else valid.expand_as(phi)
     loss_inst = lovasz_hinge(2 * phi - 1, masks, lovasz_valid).mean()
     loss_var = variance_loss(sigma, masks, s_mean).mean()
-    loss_seed = seed_loss(seed, masks, labels, phi, fg_weight, valid)
+    loss_seed = seed_loss(seed, masks, labels, phi, fg_weight, valid,
+                          other_class_weight)
     return loss_inst, loss_var, loss_seed
 
 
@@ -179,6 +193,10 @@ class SpatialEmbeddingLoss(nn.Module):
         instance_weight (float): w_inst (1).
         variance_weight (float): w_var (10).
         seed_weight (float): w_seed (1).
+        other_class_weight (float): with several classes, weight of the
+            background term of seed map c on the pixels of instances of
+            other classes (1, the released formula; not in the paper,
+            which trains one class at a time).
     """
 
     def __init__(self,
@@ -187,7 +205,8 @@ class SpatialEmbeddingLoss(nn.Module):
                  sigma_scale: float = 10.0,
                  instance_weight: float = 1.0,
                  variance_weight: float = 10.0,
-                 seed_weight: float = 1.0):
+                 seed_weight: float = 1.0,
+                 other_class_weight: float = 1.0):
         super().__init__()
         self.to_center = to_center
         self.foreground_weight = foreground_weight
@@ -195,6 +214,10 @@ class SpatialEmbeddingLoss(nn.Module):
         self.instance_weight = instance_weight
         self.variance_weight = variance_weight
         self.seed_weight = seed_weight
+        if other_class_weight < 0:
+            raise ValueError(f'other_class_weight must be >= 0, got '
+                             f'{other_class_weight}')
+        self.other_class_weight = other_class_weight
 
     def forward(self,
                 embeddings: Tensor,
@@ -228,7 +251,8 @@ class SpatialEmbeddingLoss(nn.Module):
             spatial_embedding_loss(
                 embeddings[b], sigmas[b], seeds[b], coords, gt_masks[b],
                 gt_labels[b], None if valid is None else valid[b],
-                self.to_center, self.foreground_weight, self.sigma_scale)
+                self.to_center, self.foreground_weight, self.sigma_scale,
+                self.other_class_weight)
             for b in range(embeddings.shape[0])
         ]
         inst, var, seed = (torch.stack(p).mean() for p in zip(*parts))

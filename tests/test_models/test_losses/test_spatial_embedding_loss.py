@@ -12,7 +12,7 @@ from mmseginst.models.losses.lovasz_hinge_loss import lovasz_hinge
 
 
 def reference_image_loss(emb, sigma, seed, coords, instance_map, classes,
-                         to_center=True, w_fg=10.0):
+                         to_center=True, w_fg=10.0, w_oc=1.0):
     """One image, the paper's loss with a loop over instances.
 
     instance_map: (H, W) ids 1..K (0 = background); classes[k-1] = class.
@@ -41,8 +41,11 @@ def reference_image_loss(emb, sigma, seed, coords, instance_map, classes,
         fg_any[c] |= mask
         count += 1
     seed_total = 0.0
+    on_object = instance_map > 0
     for c in range(num_classes):
-        seed_total += (seed[c][~fg_any[c]]**2).sum() + w_fg * fg_sum[c]
+        other = on_object & ~fg_any[c]  # an instance of another class
+        seed_total += (seed[c][~fg_any[c] & ~other]**2).sum() + \
+            w_oc * (seed[c][other]**2).sum() + w_fg * fg_sum[c]
     seed_total /= instance_map.numel()
     if count:
         inst, var = inst / count, var / count
@@ -98,6 +101,37 @@ def test_variance_and_seed_hand_checked():
     loss = seed_loss(seed, masks, torch.tensor([0]), phi,
                      torch.tensor([10.0]))
     assert loss.item() == pytest.approx((0.25 + 10 * 0.25) / 3)
+
+
+def test_other_class_weight_hand_checked():
+    # two classes, pixels: 0 = class-0 object, 1 = class-1 object, 2 = bg;
+    # seed 0.5 everywhere, phi 1 on the objects
+    seed = torch.full((2, 3), 0.5)
+    masks = torch.tensor([[True, False, False], [False, True, False]])
+    phi = masks.double().float()
+    labels = torch.tensor([0, 1])
+    w = torch.tensor([10.0, 10.0])
+    # per map: own object 10 * 0.25, other object w_oc * 0.25, bg 0.25
+    for w_oc in (1.0, 4.0, 0.0):
+        loss = seed_loss(seed, masks, labels, phi, w,
+                         other_class_weight=w_oc)
+        assert loss.item() == pytest.approx(
+            2 * (10 * 0.25 + w_oc * 0.25 + 0.25) / 3)
+
+
+def test_other_class_weight_random_against_definition():
+    gen = torch.Generator().manual_seed(11)
+    for _ in range(3):
+        emb, sigma, seed, coords, imap, classes = random_case(
+            gen, num_classes=3, k=4)
+        ref = reference_image_loss(emb, sigma, seed, coords, imap, classes,
+                                   w_oc=5.0)
+        out = spatial_embedding_loss(
+            emb, sigma, seed, coords, masks_of(imap, 4),
+            torch.tensor(classes), other_class_weight=5.0)
+        assert [o.item() for o in out] == pytest.approx(ref, rel=1e-9)
+    with pytest.raises(ValueError, match='other_class_weight'):
+        SpatialEmbeddingLoss(other_class_weight=-1)
 
 
 @pytest.mark.parametrize('n_sigma,to_center', [(1, True), (2, True),
