@@ -29,13 +29,21 @@ def ann_file(tmp_path):
         for box, cat in zip(boxes, CATS[img_id]):
             rle = mask_util.encode(np.asfortranarray(_box_mask(*box)))
             rle['counts'] = rle['counts'].decode()
-            anns.append(dict(id=len(anns) + 1, image_id=img_id,
-                             category_id=cat, bbox=box, area=box[2] * box[3],
-                             iscrowd=0, segmentation=rle))
-    gt = dict(images=[dict(id=i, width=20, height=20, file_name=f'{i}.png')
-                      for i in BOXES],
-              categories=[dict(id=1, name='circle'),
-                          dict(id=2, name='square')],
+            anns.append(
+                dict(id=len(anns) + 1,
+                     image_id=img_id,
+                     category_id=cat,
+                     bbox=box,
+                     area=box[2] * box[3],
+                     iscrowd=0,
+                     segmentation=rle))
+    gt = dict(images=[
+        dict(id=i, width=20, height=20, file_name=f'{i}.png') for i in BOXES
+    ],
+              categories=[
+                  dict(id=1, name='circle'),
+                  dict(id=2, name='square')
+              ],
               annotations=anns)
     path = tmp_path / 'gt.json'
     path.write_text(json.dumps(gt))
@@ -50,16 +58,20 @@ def _result(img_id, dets):
     for x, y, w, h, _, _ in dets:
         rle = mask_util.encode(np.asfortranarray(_box_mask(x, y, w, h)))
         masks.append(rle)
-    return dict(img_id=img_id, pred_instances=dict(
-        bboxes=boxes, masks=masks,
-        labels=torch.tensor([d[4] for d in dets], dtype=torch.long),
-        scores=torch.tensor([d[5] for d in dets])))
+    return dict(img_id=img_id,
+                pred_instances=dict(bboxes=boxes,
+                                    masks=masks,
+                                    labels=torch.tensor([d[4] for d in dets],
+                                                        dtype=torch.long),
+                                    scores=torch.tensor([d[5] for d in dets])))
 
 
 def _swapped():
     """Exact boxes, every label wrong (circle <-> square)."""
-    return [_result(1, [(2, 2, 6, 6, 1, 0.9), (10, 10, 8, 8, 0, 0.8)]),
-            _result(2, [(4, 4, 10, 10, 0, 0.7)])]
+    return [
+        _result(1, [(2, 2, 6, 6, 1, 0.9), (10, 10, 8, 8, 0, 0.8)]),
+        _result(2, [(4, 4, 10, 10, 0, 0.7)])
+    ]
 
 
 @pytest.mark.parametrize('iou_type', ['bbox', 'segm'])
@@ -81,8 +93,7 @@ def test_outscored_and_missed_counts(ann_file):
     # the wrong one (not outscored). Image 2: the only detection is off
     # the object (IoU 0), so the square there is missed.
     results[0] = _result(1, [(2, 2, 6, 6, 1, 0.9), (2, 2, 6, 6, 0, 0.5),
-                             (10, 10, 8, 8, 0, 0.3),
-                             (10, 10, 8, 8, 1, 0.6)])
+                             (10, 10, 8, 8, 0, 0.3), (10, 10, 8, 8, 1, 0.6)])
     results[1] = _result(2, [(15, 15, 4, 4, 1, 0.9)])
     r = analyse(results, ann_file, 'bbox')
     assert (r['objects'], r['found'], r['found_with_class']) == (3, 2, 2)
@@ -110,10 +121,31 @@ def test_cli_prints_report_and_json(ann_file, tmp_path):
     pkl = tmp_path / 'res.pkl'
     pkl.write_bytes(pickle.dumps(_swapped()))
     out = tmp_path / 'r.json'
-    proc = run_tool(['tools/analysis_tools/class_confusion.py', str(pkl),
-                     ann_file, '--json', str(out)])
+    proc = run_tool([
+        'tools/analysis_tools/class_confusion.py',
+        str(pkl), ann_file, '--json',
+        str(out)
+    ])
     assert 'bbox AP 0.000, class-agnostic 1.000' in proc.stdout
     assert json.load(open(out))['found'] == 3
-    bad = run_tool(['tools/analysis_tools/class_confusion.py',
-                    str(tmp_path / 'nope.pkl'), ann_file], check=False)
+    bad = run_tool([
+        'tools/analysis_tools/class_confusion.py',
+        str(tmp_path / 'nope.pkl'), ann_file
+    ],
+                   check=False)
     assert bad.returncode != 0 and 'nope.pkl' in bad.stderr
+
+
+def test_binary_masks_match_rles_and_results_are_not_modified(ann_file):
+    rle_results = _swapped()
+    binary = []
+    for res in _swapped():
+        pred = dict(res['pred_instances'])
+        pred['masks'] = torch.from_numpy(
+            np.stack([mask_util.decode(m) for m in pred['masks']])).bool()
+        binary.append(dict(res, pred_instances=pred))
+    assert analyse(binary, ann_file, 'segm') == \
+        analyse(rle_results, ann_file, 'segm')
+    # the RLEs of the caller keep their bytes counts
+    assert isinstance(rle_results[0]['pred_instances']['masks'][0]['counts'],
+                      bytes)

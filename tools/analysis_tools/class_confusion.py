@@ -31,6 +31,7 @@ from typing import Dict, List
 
 import numpy as np
 import pycocotools.mask as mask_util
+from mmdet.structures.mask import encode_mask_results
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
@@ -49,12 +50,12 @@ def _numpy(x):
     return x.numpy() if hasattr(x, 'numpy') else np.asarray(x)
 
 
-def _encode_mask(mask) -> dict:
-    """Binary mask (H, W), or an RLE already, -> COCO RLE."""
-    if isinstance(mask, dict):
-        return mask
-    rle = mask_util.encode(np.asfortranarray(_numpy(mask).astype(np.uint8)))
-    return rle
+def _rles(masks) -> list:
+    """Masks of one image as COCO RLEs: tools/test.py already stores
+    RLEs; (N, H, W) binary masks are encoded by mmdet's helper."""
+    if len(masks) and not isinstance(masks[0], dict):
+        masks = encode_mask_results(_numpy(masks))
+    return masks
 
 
 def results_to_coco(results: List[dict], cat_ids: List[int],
@@ -72,6 +73,8 @@ def results_to_coco(results: List[dict], cat_ids: List[int],
                            'masks; use --iou-type bbox')
         bboxes, scores = _numpy(pred['bboxes']), _numpy(pred['scores'])
         labels = _numpy(pred['labels'])
+        if iou_type == 'segm':
+            rles = _rles(pred['masks'])
         for i in range(len(scores)):
             label = int(labels[i])
             if not 0 <= label < len(cat_ids):
@@ -79,11 +82,12 @@ def results_to_coco(results: List[dict], cat_ids: List[int],
                                  f'outside the {len(cat_ids)} categories '
                                  'of the annotation file')
             x1, y1, x2, y2 = (float(v) for v in bboxes[i])
-            det = dict(image_id=res['img_id'], score=float(scores[i]),
+            det = dict(image_id=res['img_id'],
+                       score=float(scores[i]),
                        category_id=cat_ids[label],
                        bbox=[x1, y1, x2 - x1, y2 - y1])
             if iou_type == 'segm':
-                rle = _encode_mask(pred['masks'][i])
+                rle = dict(rles[i])  # the caller's results stay as they are
                 if isinstance(rle['counts'], bytes):
                     rle['counts'] = rle['counts'].decode()
                 det['segmentation'] = rle
@@ -91,13 +95,12 @@ def results_to_coco(results: List[dict], cat_ids: List[int],
     return dets
 
 
-def coco_ap(coco_gt: COCO, dets: List[dict], iou_type: str,
+def coco_ap(coco_gt: COCO, coco_dt: COCO, iou_type: str,
             use_cats: bool) -> float:
-    """COCO AP@[.5:.95] of ``dets``, per category or class-agnostic."""
-    if not dets:
-        return 0.0
+    """COCO AP@[.5:.95] of the loaded results ``coco_dt``, per category
+    or class-agnostic."""
     with contextlib.redirect_stdout(io.StringIO()):
-        ev = COCOeval(coco_gt, coco_gt.loadRes(dets), iou_type)
+        ev = COCOeval(coco_gt, coco_dt, iou_type)
         ev.params.useCats = int(use_cats)
         ev.evaluate()
         ev.accumulate()
@@ -130,8 +133,10 @@ def confusion(coco_gt: COCO, dets: List[dict], iou_type: str,
         by_img.setdefault(d['image_id'], []).append(d)
     total = found = found_cls = outscored = 0
     for img_id in coco_gt.getImgIds():
-        gts = [a for a in coco_gt.loadAnns(coco_gt.getAnnIds(imgIds=img_id))
-               if not a.get('iscrowd', 0)]
+        gts = [
+            a for a in coco_gt.loadAnns(coco_gt.getAnnIds(imgIds=img_id))
+            if not a.get('iscrowd', 0)
+        ]
         if not gts:
             continue
         img_dets = by_img.get(img_id, [])
@@ -159,19 +164,30 @@ def confusion(coco_gt: COCO, dets: List[dict], iou_type: str,
                 if wrong.any() and scores[wrong].max() > scores[right].max():
                     outscored += 1
     names = [c['name'] for c in coco_gt.loadCats(cat_ids)]
-    return dict(objects=total, found=found, found_with_class=found_cls,
-                outscored_by_wrong_class=outscored, classes=names,
+    return dict(objects=total,
+                found=found,
+                found_with_class=found_cls,
+                outscored_by_wrong_class=outscored,
+                classes=names,
                 matrix=matrix.tolist())
 
 
-def analyse(results: List[dict], ann_file: str, iou_type: str = 'bbox',
+def analyse(results: List[dict],
+            ann_file: str,
+            iou_type: str = 'bbox',
             iou_thr: float = 0.5) -> Dict:
     with contextlib.redirect_stdout(io.StringIO()):
         coco_gt = COCO(ann_file)
     dets = results_to_coco(results, sorted(coco_gt.getCatIds()), iou_type)
-    out = dict(iou_type=iou_type, iou_thr=iou_thr,
-               ap=coco_ap(coco_gt, dets, iou_type, True),
-               ap_class_agnostic=coco_ap(coco_gt, dets, iou_type, False))
+    out = dict(iou_type=iou_type,
+               iou_thr=iou_thr,
+               ap=0.0,
+               ap_class_agnostic=0.0)
+    if dets:
+        with contextlib.redirect_stdout(io.StringIO()):
+            coco_dt = coco_gt.loadRes(dets)  # loaded once for both APs
+        out['ap'] = coco_ap(coco_gt, coco_dt, iou_type, True)
+        out['ap_class_agnostic'] = coco_ap(coco_gt, coco_dt, iou_type, False)
     out.update(confusion(coco_gt, dets, iou_type, iou_thr))
     return out
 
@@ -188,8 +204,8 @@ def format_report(r: Dict) -> str:
         'overlapping detection, then missed)'
     ]
     width = max(len(c) for c in r['classes'] + ['missed']) + 1
-    lines.append(' ' * width + ''.join(
-        f'{c:>{width}}' for c in r['classes'] + ['missed']))
+    lines.append(' ' * width + ''.join(f'{c:>{width}}'
+                                       for c in r['classes'] + ['missed']))
     for name, row in zip(r['classes'], r['matrix']):
         lines.append(f'{name:>{width}}' + ''.join(f'{v:>{width}}'
                                                   for v in row))
