@@ -15,9 +15,15 @@ _base_ = [
 model = dict(
     mask_head=dict(num_classes=4),
     test_cfg=dict(
-        # the released test threshold is 0.9; 0.5 (the original default)
-        # keeps the lower-seed instances of a short training for AP
-        seed_thr=0.5,
+        # Seeds of a short training from scratch stay low inside small
+        # objects: with the released candidate threshold (seed > 0.5) their
+        # masks are cut to the few pixels above it. 0.2 for the candidates
+        # and the stopping seed (released: 0.5 and 0.9) was chosen on a
+        # held-out split (`tools/misc/generate_shapes.py --num-val 200
+        # --seed 12345`, not the val set): segm AP 0.096 -> 0.124 there,
+        # 0.079 -> 0.121 on val (README).
+        candidate_thr=0.2,
+        seed_thr=0.2,
         # objects here have 12..2800 pixels (Cityscapes: 128 min pixels)
         min_pixels=8))
 default_hooks = dict(checkpoint=dict(interval=400))

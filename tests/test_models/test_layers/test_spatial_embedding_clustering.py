@@ -119,7 +119,10 @@ def test_fast_equals_plain_on_random_maps():
         seed[0, :4] = seed[0, 0]  # ties: the first in raster order wins
         for kw in (dict(seed_thr=0.5, min_pixels=3),
                    dict(seed_thr=0.7, min_pixels=10, fg_thr=0.3,
-                        min_unclustered_ratio=0.7)):
+                        min_unclustered_ratio=0.7),
+                   # the shapes configs' low thresholds: most pixels are
+                   # candidates
+                   dict(seed_thr=0.2, candidate_thr=0.2, min_pixels=8)):
             plain = cluster_plain(emb, sigma, seed, **kw)
             assert_same(plain, cluster_fast(emb, sigma, seed, **kw))
             found += len(plain[0])
