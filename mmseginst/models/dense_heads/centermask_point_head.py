@@ -18,6 +18,7 @@ from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmdet.models.dense_heads import CenterNetHead
 from mmdet.models.utils import (gaussian_radius, gen_gaussian_target,
                                 get_local_maximum, get_topk_from_heatmap,
@@ -37,7 +38,14 @@ class CenterMaskPointHead(CenterNetHead):
     Hourglass-104: every stack is supervised, the heads are shared, the last
     stack is used at test time). Outputs per map: heatmap (B, C, H, W) after
     sigmoid, size (B, 2, H, W) as (w, h) in cells (mmdet's channel order),
-    offset (B, 2, H, W) and Local Shape logits (B, S*S, H, W).
+    offset (B, 2, H, W) and the Local Shape features (B, feat_channels, H, W)
+    after the head's 3x3 conv + ReLU. The head's last 1x1 conv (to S*S) is
+    applied only where a vector is used, at the ground-truth centers in
+    training and at the top-k peaks at test time (:meth:`local_shape_at`):
+    the same vectors as the dense (B, S*S, H, W) map, without computing it
+    (the dense map is 8% of a shapes training iteration at S=16 and would be
+    four times that at S=32). Parameters and state-dict keys are those of
+    the dense head.
 
     Args:
         num_classes (int): C.
@@ -105,8 +113,17 @@ class CenterMaskPointHead(CenterNetHead):
 
     def forward_single(self, x: Tensor) -> Tuple[Optional[Tensor], ...]:
         heatmap, wh, offset = super().forward_single(x)
-        shape = self.shape_head(x) if self.shape_head is not None else None
-        return heatmap, wh, offset, shape
+        shape_feat = None
+        if self.shape_head is not None:
+            shape_feat = self.shape_head[:-1](x)
+        return heatmap, wh, offset, shape_feat
+
+    def local_shape_at(self, feats: Tensor) -> Tensor:
+        """Local Shape logits (..., S*S) of gathered features (..., C): the
+        head's last 1x1 conv as a linear map, equal to the dense map
+        ``shape_head(x)`` at those cells."""
+        conv = self.shape_head[-1]
+        return F.linear(feats, conv.weight.flatten(1), conv.bias)
 
     def get_targets(self, gt_bboxes: List[Tensor], gt_labels: List[Tensor],
                     feat_shape: tuple, img_shape: tuple) -> Tuple[dict, int]:
@@ -160,7 +177,7 @@ class CenterMaskPointHead(CenterNetHead):
                      center_heatmap_preds: List[Tensor],
                      wh_preds: List[Tensor],
                      offset_preds: List[Tensor],
-                     shape_preds: List[Optional[Tensor]],
+                     shape_feats: List[Optional[Tensor]],
                      batch_gt_instances: InstanceList,
                      batch_img_metas: List[dict],
                      batch_gt_instances_ignore: OptInstanceList = None
@@ -196,11 +213,14 @@ class CenterMaskPointHead(CenterNetHead):
         ])
         flat_inds = torch.cat(center_inds)
         shapes = None
-        if shape_preds[0] is not None:
+        if shape_feats[0] is not None:
             # (num_gts, num_maps, S*S): one vector per supervised map
-            shapes = torch.stack(
-                [s.flatten(2)[img_inds, :, flat_inds] for s in shape_preds],
-                dim=1).split([len(inds) for inds in center_inds])
+            vectors = [
+                self.local_shape_at(f.flatten(2)[img_inds, :, flat_inds])
+                for f in shape_feats
+            ]
+            shapes = torch.stack(vectors, dim=1).split(
+                [len(inds) for inds in center_inds])
         positive_infos = []
         for b, inds in enumerate(center_inds):
             info = InstanceData()
@@ -222,7 +242,7 @@ class CenterMaskPointHead(CenterNetHead):
                         center_heatmap_preds: List[Tensor],
                         wh_preds: List[Tensor],
                         offset_preds: List[Tensor],
-                        shape_preds: List[Optional[Tensor]],
+                        shape_feats: List[Optional[Tensor]],
                         batch_img_metas: Optional[List[dict]] = None,
                         rescale: bool = False,
                         with_nms: bool = False) -> InstanceList:
@@ -251,8 +271,9 @@ class CenterMaskPointHead(CenterNetHead):
                               (cy + wh[..., 1] / 2) * (inp_h / feat_h)],
                              dim=-1)
         shapes = None
-        if shape_preds[-1] is not None:
-            shapes = transpose_and_gather_feat(shape_preds[-1], inds)
+        if shape_feats[-1] is not None:
+            shapes = self.local_shape_at(
+                transpose_and_gather_feat(shape_feats[-1], inds))
 
         results_list = []
         for b, meta in enumerate(batch_img_metas):

@@ -45,7 +45,9 @@ def test_bias_prior_and_output_shapes():
     x = torch.randn(2, 8, 8, 8)
     heat, wh, offset, shape = head((x, ))
     assert heat[0].shape == (2, 3, 8, 8) and wh[0].shape == (2, 2, 8, 8)
-    assert offset[0].shape == (2, 2, 8, 8) and shape[0].shape == (2, 16, 8, 8)
+    # Local Shape features (feat_channels), turned into S*S logits only at
+    # the cells that are used
+    assert offset[0].shape == (2, 2, 8, 8) and shape[0].shape == (2, 8, 8, 8)
     assert 0 <= heat[0].min() and heat[0].max() <= 1
     no_shape = make_head(shape_size=None)
     assert no_shape((x, ))[3][0] is None
@@ -99,9 +101,10 @@ def test_loss_with_and_without_gt_and_positive_infos():
     infos = head.get_positive_infos()
     assert infos[0].shape_preds.shape == (1, 1, 16)
     assert infos[1].shape_preds.shape == (0, 1, 16)
-    # the vector of the object is the shape map at its center cell (2, 3)
-    torch.testing.assert_close(infos[0].shape_preds[0, 0],
-                               outs[3][0][0, :, 3, 2])
+    # the vector of the object is the dense Local Shape map (the whole head
+    # run as convolutions) at its center cell (2, 3)
+    dense = head.shape_head(x)
+    torch.testing.assert_close(infos[0].shape_preds[0, 0], dense[0, :, 3, 2])
     # no objects at all: only the heatmap loss (pushing scores down) is left
     empty = head.loss_by_feat(*outs, [gt([], []), gt([], [])], [META, META])
     assert empty['loss_center_heatmap'] > 0
@@ -132,7 +135,7 @@ def test_decoding_hand_made_heatmap():
     wh[0, :, 6, 6] = torch.tensor([1.0, 1.0])
     offset = torch.zeros(1, 2, 8, 8)
     offset[0, :, 3, 2] = torch.tensor([0.5, 0.25])
-    shape = torch.randn(1, 16, 8, 8)
+    shape = torch.randn(1, 8, 8, 8)  # Local Shape features
     res = head.predict_by_feat([heat], [wh], [offset], [shape], [META])[0]
     assert res.scores[:2].tolist() == pytest.approx([0.9, 0.7])
     assert res.labels[:2].tolist() == [1, 2]
@@ -141,7 +144,10 @@ def test_decoding_hand_made_heatmap():
                                torch.tensor([6.0, 5.0, 14.0, 21.0]))
     torch.testing.assert_close(res.bboxes[1],
                                torch.tensor([22.0, 22.0, 26.0, 26.0]))
-    torch.testing.assert_close(res.shape_preds[0], shape[0, :, 3, 2])
+    # the 1x1 conv at the peak cell only == the dense 1x1 conv there
+    dense = head.shape_head[-1](shape)
+    torch.testing.assert_close(res.shape_preds[0], dense[0, :, 3, 2])
+    torch.testing.assert_close(res.shape_preds[1], dense[0, :, 6, 6])
     assert 0.8 not in res.scores.tolist()
     # score threshold and rescaling to the original image
     head.test_cfg['score_thr'] = 0.75

@@ -29,7 +29,11 @@ def test_tensor_mode_returns_raw_head_outputs():
     (heat, wh, offset, shape), saliency = model(**data, mode='tensor')
     assert heat[0].shape == (1, 4, 16, 24) and wh[0].shape == (1, 2, 16, 24)
     assert offset[0].shape == (1, 2, 16, 24)
-    assert shape[0].shape == (1, 16 * 16, 16, 24)
+    # Local Shape features (feat_channels 64); the S*S vectors are made only
+    # at peaks, and equal the dense 1x1 conv of these features there
+    assert shape[0].shape == (1, 64, 16, 24)
+    dense = model.bbox_head.shape_head[-1](shape[0])
+    assert dense.shape == (1, 16 * 16, 16, 24)
     assert saliency[0].shape == (1, 4, 16, 24)
 
 
