@@ -48,9 +48,10 @@ model = dict(
         num_classes=num_classes,
         in_channels=32,
         feat_channels=64,
-        # objects span 4..32 cells of the 64x64 map: S=16 keeps the Local
-        # Shape head's 1x1 conv cheap on CPU (paper: S=32)
-        shape_size=16),
+        # the paper's S=32: the Local Shape 1x1 conv runs only at object
+        # centers, so S costs nothing here. segm AP 0.209 / 0.165 (seeds 0,
+        # 1) against 0.171 / 0.174 / 0.151 with S=16 (README)
+        shape_size=32),
     mask_head=dict(
         type='GlobalSaliencyHead',
         num_classes=num_classes,

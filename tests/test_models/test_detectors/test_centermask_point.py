@@ -33,7 +33,7 @@ def test_tensor_mode_returns_raw_head_outputs():
     # at peaks, and equal the dense 1x1 conv of these features there
     assert shape[0].shape == (1, 64, 16, 24)
     dense = model.bbox_head.shape_head[-1](shape[0])
-    assert dense.shape == (1, 16 * 16, 16, 24)
+    assert dense.shape == (1, 32 * 32, 16, 24)
     assert saliency[0].shape == (1, 4, 16, 24)
 
 
