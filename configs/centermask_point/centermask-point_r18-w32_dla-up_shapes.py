@@ -49,8 +49,9 @@ model = dict(
         in_channels=32,
         feat_channels=64,
         # the paper's S=32: the Local Shape 1x1 conv runs only at object
-        # centers, so S costs nothing here. segm AP 0.209 / 0.165 (seeds 0,
-        # 1) against 0.171 / 0.174 / 0.151 with S=16 (README)
+        # centers, so S costs nothing here. segm AP 0.209 / 0.165 / 0.144
+        # (three runs) against 0.171 / 0.174 / 0.151 with S=16: within the
+        # run-to-run spread (README)
         shape_size=32),
     mask_head=dict(
         type='GlobalSaliencyHead',
