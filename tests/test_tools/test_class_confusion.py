@@ -104,6 +104,20 @@ def test_outscored_and_missed_counts(ann_file):
     assert 0 < r['ap'] < 1 and 0 < r['ap_class_agnostic'] < 1
 
 
+def test_segm_ranks_by_mask_scores_when_present(ann_file):
+    """CenterMask's results carry ``mask_scores`` (score x MaskIoU), which
+    CocoMetric ranks masks by; boxes keep ``scores``."""
+    results = _swapped()
+    # image 1: the circle's right-class detection scores lower than the
+    # wrong one by ``scores`` but higher by ``mask_scores``
+    results[0] = _result(1, [(2, 2, 6, 6, 1, 0.9), (2, 2, 6, 6, 0, 0.5)])
+    results[0]['pred_instances']['mask_scores'] = torch.tensor([0.3, 0.4])
+    assert analyse(results, ann_file, 'bbox')['outscored_by_wrong_class'] \
+        == 1
+    assert analyse(results, ann_file, 'segm')['outscored_by_wrong_class'] \
+        == 0
+
+
 def test_iou_thr_is_applied(ann_file):
     # a box shifted by 2 px: IoU with the 6x6 circle is 4*6/(2*36-24) = 0.5
     results = [_result(1, [(4, 2, 6, 6, 0, 0.9)]), _result(2, [])]

@@ -16,6 +16,10 @@ with ``--iou-type segm``) and counts:
 * the confusion matrix: rows are the objects' classes, columns the class of
   the highest-scoring overlapping detection, the last column "missed".
 
+With ``--iou-type segm`` masks are ranked by ``mask_scores`` where the
+results have them (CenterMask: detection score x MaskIoU), as mmdet's
+CocoMetric does; boxes by ``scores``.
+
 COCO AP is computed twice by pycocotools, with ``useCats=1`` (the usual AP)
 and ``useCats=0`` (class-agnostic: every detection may match every object).
 A large gap with a small gap in class-agnostic AP to another model says
@@ -72,6 +76,10 @@ def results_to_coco(results: List[dict], cat_ids: List[int],
             raise KeyError(f'result {k} (img_id {res["img_id"]}) has no '
                            'masks; use --iou-type bbox')
         bboxes, scores = _numpy(pred['bboxes']), _numpy(pred['scores'])
+        if iou_type == 'segm' and 'mask_scores' in pred:
+            # mask scoring (CenterMask's MaskIoU): what CocoMetric ranks
+            # masks by
+            scores = _numpy(pred['mask_scores'])
         labels = _numpy(pred['labels'])
         if iou_type == 'segm':
             rles = _rles(pred['masks'])
