@@ -8,7 +8,9 @@ Trains the model of ``--config`` (its backbone, neck and head; the config's
 ``num_classes`` is replaced by 2) with AdamW on synthetic images where the
 class is the easiest cue there is: each image holds two squares of 8..15
 px on black, class 0 red and class 1 green. Every ``--probe-every``
-iterations it prints, on 16 fresh images in eval mode, the mean seed
+iterations it prints, on a fixed set of 16 other images (drawn once, from
+their own random generator, so probing does not change the training
+images) in eval mode, the mean seed
 probability of each map inside the objects of each class. Rows are the
 objects' classes, columns the seed maps: class-specific maps have a large
 diagonal and a small off-diagonal; maps that only learned "object" have
@@ -117,10 +119,10 @@ def seed_table(seeds: Tensor, masks: List[np.ndarray],
         return total / count[:, None]
 
 
-def probe(model, size: int, rng: np.random.Generator) -> np.ndarray:
-    """The seed table of 16 fresh images, in eval mode."""
+def probe(model, imgs: Tensor, samples: list) -> np.ndarray:
+    """The seed table of the probe images, in eval mode."""
+    size = imgs.shape[-1]
     model.eval()
-    imgs, samples = colour_squares(16, size, rng)
     with torch.no_grad():
         (pred, ) = model.mask_head(model.extract_feat(imgs))
         _, _, seeds = model.mask_head.decode(pred, (size, size))
@@ -136,6 +138,8 @@ def main():
     register_all_modules()
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
+    probe_imgs, probe_samples = colour_squares(
+        16, args.size, np.random.default_rng([args.seed, 1]))
     cfg = Config.fromfile(args.config)
     cfg.model.mask_head.num_classes = NUM_CLASSES
     model = MODELS.build(cfg.model)
@@ -150,7 +154,7 @@ def main():
         loss.backward()
         optimizer.step()
         if it % args.probe_every == 0 or it == args.iters:
-            table = probe(model, args.size, rng)
+            table = probe(model, probe_imgs, probe_samples)
             tables.append(dict(iter=it, loss=float(loss),
                                table=table.round(3).tolist()))
             print(f'iter {it}: loss {float(loss):.4f}; mean seed inside '
