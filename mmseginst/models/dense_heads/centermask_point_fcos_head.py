@@ -10,9 +10,12 @@ version, fed through ``get_positive_infos`` / the prediction results.
 mmdet's CondInst box head is an FCOSHead that already carries one vector per
 location (its dynamic-filter parameters) through assignment (positives with
 their ground-truth index) and through NMS at test time; this head reuses that
-plumbing with the vector being the Local Shape, and only replaces CondInst's
-parameter conv by the paper's head form (3x3 conv + ReLU + 1x1 conv) on each
-FPN level. As in CondInst, center sampling uses the mask centroid when masks
+plumbing and only replaces CondInst's parameter conv by the paper's head
+form (3x3 conv + ReLU + 1x1 conv) on each FPN level. The vector carried is
+the hidden feature after the 3x3 conv and ReLU; the last 1x1 conv runs only
+on the positives (training) and the detections kept by NMS (test), as in
+:class:`CenterMaskPointHead`: a dense map of S*S = 1024 channels over every
+FPN location is never built. As in CondInst, center sampling uses the mask centroid when masks
 are given; the paper's own FCOS details are [unverified].
 """
 from typing import List, Optional, Tuple
@@ -24,6 +27,7 @@ from mmdet.utils import InstanceList
 from torch import Tensor
 
 from mmseginst.registry import MODELS
+from .centermask_point_head import conv1x1_at
 
 
 @MODELS.register_module()
@@ -31,8 +35,10 @@ class CenterMaskPointFCOSHead(CondInstBboxHead):
     """FCOS head that also predicts a Local Shape vector per location.
 
     Outputs per FPN level: FCOS's ``cls_score`` (B, C, H, W), ``bbox_pred``
-    (B, 4, H, W), ``centerness`` (B, 1, H, W) and the Local Shape logits
-    (B, S*S, H, W).
+    (B, 4, H, W), ``centerness`` (B, 1, H, W) and the Local Shape head's
+    hidden features (B, shape_feat_channels, H, W), i.e. ``shape_head[:-1]``;
+    the Local Shape logits (S*S) are ``shape_head[-1]`` of them, computed
+    where they are used (``get_positive_infos``, ``predict_by_feat``).
 
     Args:
         shape_size (int): S. Defaults to 32 (Sec. 3.5).
@@ -50,7 +56,9 @@ class CenterMaskPointFCOSHead(CondInstBboxHead):
             raise ValueError(f'shape_size must be positive, got {shape_size}')
         self.shape_size = shape_size
         self.shape_feat_channels = shape_feat_channels
-        super().__init__(*args, num_params=shape_size**2, **kwargs)
+        # CondInst carries ``num_params`` channels per location through
+        # assignment and NMS: here the hidden features of the Local Shape head
+        super().__init__(*args, num_params=shape_feat_channels, **kwargs)
 
     def _init_layers(self) -> None:
         # FCOS's towers and predictors, then the Local Shape head (instead of
@@ -59,20 +67,21 @@ class CenterMaskPointFCOSHead(CondInstBboxHead):
         self.shape_head = nn.Sequential(
             nn.Conv2d(self.in_channels, self.shape_feat_channels, 3,
                       padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(self.shape_feat_channels, self.num_params, 1))
+            nn.Conv2d(self.shape_feat_channels, self.shape_size**2, 1))
 
     def forward_single(self, x: Tensor, scale: Scale,
                        stride: int) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
         cls_score, bbox_pred, centerness = FCOSHead.forward_single(
             self, x, scale, stride)
-        return cls_score, bbox_pred, centerness, self.shape_head(x)
+        return cls_score, bbox_pred, centerness, self.shape_head[:-1](x)
 
     def get_positive_infos(self) -> InstanceList:
-        """CondInst's positives, with the vectors renamed ``shape_preds``
-        (num_pos, 1, S*S) (one supervised map)."""
+        """CondInst's positives, with their Local Shape logits
+        ``shape_preds`` (num_pos, 1, S*S) (one supervised map)."""
         infos = super().get_positive_infos()
         for info in infos:
-            info.shape_preds = info.param_preds[:, None]
+            info.shape_preds = conv1x1_at(self.shape_head[-1],
+                                          info.param_preds)[:, None]
             del info.param_preds
         return infos
 
@@ -90,6 +99,7 @@ class CenterMaskPointFCOSHead(CondInstBboxHead):
             cls_scores, bbox_preds, score_factors, param_preds,
             batch_img_metas, cfg, rescale, with_nms)
         for results in results_list:
-            results.shape_preds = results.param_preds
+            results.shape_preds = conv1x1_at(self.shape_head[-1],
+                                             results.param_preds)
             del results.param_preds
         return results_list

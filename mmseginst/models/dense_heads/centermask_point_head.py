@@ -122,8 +122,7 @@ class CenterMaskPointHead(CenterNetHead):
         """Local Shape logits (..., S*S) of gathered features (..., C): the
         head's last 1x1 conv as a linear map, equal to the dense map
         ``shape_head(x)`` at those cells."""
-        conv = self.shape_head[-1]
-        return F.linear(feats, conv.weight.flatten(1), conv.bias)
+        return conv1x1_at(self.shape_head[-1], feats)
 
     def get_targets(self, gt_bboxes: List[Tensor], gt_labels: List[Tensor],
                     feat_shape: tuple, img_shape: tuple) -> Tuple[dict, int]:
@@ -289,6 +288,19 @@ class CenterMaskPointHead(CenterNetHead):
                 results.bboxes = rescale_boxes_to_image(results.bboxes, meta)
             results_list.append(results)
         return results_list
+
+
+def conv1x1_at(conv: nn.Conv2d, feats: Tensor) -> Tensor:
+    """A 1x1 conv applied to gathered feature vectors.
+
+    Args:
+        conv (nn.Conv2d): 1x1 conv from C to D channels.
+        feats (Tensor): (..., C) the feature vectors of some cells.
+
+    Returns:
+        Tensor: (..., D), equal to ``conv(x)`` at those cells.
+    """
+    return F.linear(feats, conv.weight.flatten(1), conv.bias)
 
 
 def rescale_boxes_to_image(bboxes: Tensor, img_meta: dict) -> Tensor:

@@ -27,10 +27,17 @@ def feats():
     return (torch.randn(1, 8, 8, 8), torch.randn(1, 8, 4, 4))
 
 
+def dense_local_shapes(head, x):
+    """(num_locations, S*S): the full Local Shape head over every level."""
+    return torch.cat([head.shape_head(f)[0].flatten(1).t() for f in x])
+
+
 def test_outputs_and_positive_infos():
     head = make_head()
-    outs = head(feats())
-    assert [o.shape[1] for o in outs[3]] == [16, 16]
+    x = feats()
+    outs = head(x)
+    # the 4th output is the hidden feature of the Local Shape head
+    assert [o.shape[1] for o in outs[3]] == [8, 8]
     gt = InstanceData(bboxes=torch.tensor([[8., 8., 40., 36.]]),
                       labels=torch.tensor([1]))
     losses = head.loss_by_feat(*outs, [gt], [META])
@@ -39,10 +46,13 @@ def test_outputs_and_positive_infos():
     assert len(infos[0]) > 0 and 'param_preds' not in infos[0]
     assert infos[0].shape_preds.shape == (len(infos[0]), 1, 16)
     assert (infos[0].pos_assigned_gt_inds == 0).all()
-    # the vectors are those of the positive locations
-    flat = torch.cat([s[0].flatten(1).t() for s in outs[3]])
+    # the vectors are the dense Local Shape map at the positive locations
     torch.testing.assert_close(infos[0].shape_preds[:, 0],
-                               flat[infos[0].pos_inds])
+                               dense_local_shapes(head, x)[infos[0].pos_inds])
+    # and gradients reach the whole Local Shape head
+    infos[0].shape_preds.sum().backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0
+               for p in head.shape_head.parameters())
 
 
 def test_predictions_carry_shape_vectors_to_the_mask_head():
@@ -51,6 +61,11 @@ def test_predictions_carry_shape_vectors_to_the_mask_head():
     results = head.predict_by_feat(*outs, batch_img_metas=[META])
     assert 0 < len(results[0]) <= 10
     assert results[0].shape_preds.shape == (len(results[0]), 16)
+    # each detection's vector is the dense map at one of the locations
+    with torch.no_grad():
+        dense = dense_local_shapes(head, feats())
+    dist = torch.cdist(results[0].shape_preds.detach(), dense).min(1).values
+    assert dist.max() < 1e-5
     masks = GlobalSaliencyHead(num_classes=2, in_channels=8,
                                feat_channels=8)
     out = masks.predict_by_feat(*masks(feats()), [META], rescale=True,
