@@ -75,6 +75,32 @@ def test_without_masks_and_without_objects():
     out = transform().transform(empty)
     assert out['gt_masks'].masks.shape[1:] == out['img'].shape[:2]
     bad = make_results()
-    bad['gt_seg_map'] = np.zeros((64, 80), np.uint8)
-    with pytest.raises(NotImplementedError, match='gt_seg_map'):
+    bad['gt_seg_map'] = np.zeros((32, 80), np.uint8)
+    with pytest.raises(ValueError, match='gt_seg_map'):
         transform().transform(bad)
+
+
+@pytest.mark.parametrize('with_masks', [True, False])
+def test_seg_map_follows_the_image(with_masks):
+    np.random.seed(2)
+    padded = 0
+    for _ in range(10):
+        results = make_results()
+        if not with_masks:
+            results.pop('gt_masks')
+        h, w = results['img'].shape[:2]
+        seg = (np.arange(h * w) % 200).reshape(h, w).astype(np.uint8)
+        # channel 0 of the image carries the same values (+1: the canvas
+        # around the crop is filled with the mean, 0)
+        results['img'][..., 0] = seg + 1.0
+        results['gt_seg_map'] = seg
+        out = transform().transform(results)
+        img, seg_out = out['img'][..., 0], out['gt_seg_map']
+        assert seg_out.shape == img.shape and seg_out.dtype == np.uint8
+        inside = img > 0
+        assert inside.any()
+        padded += int((~inside).any())
+        np.testing.assert_array_equal(seg_out[inside], img[inside] - 1)
+        assert (seg_out[~inside] == 255).all()
+        assert ('gt_masks' in out) == with_masks
+    assert padded > 0  # some crops reached over the image border
