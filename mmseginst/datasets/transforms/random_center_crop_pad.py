@@ -68,7 +68,7 @@ class RandomCenterCropPadWithMask(RandomCenterCropPad):
             del results['gt_bboxes_labels']
 
         (center_y, center_x), (new_h, new_w), patch = self._last_crop
-        x0, y0 = int(patch[0]), int(patch[1])
+        x0, y0, x1, y1 = (int(v) for v in patch)
         # the patch's top-left lands here on the new canvas (mmdet's geometry)
         top = new_h // 2 - (center_y - y0)
         left = new_w // 2 - (center_x - x0)
@@ -81,7 +81,6 @@ class RandomCenterCropPadWithMask(RandomCenterCropPad):
                 masks = masks.translate((new_h, new_w), top, 'vertical')
             results['gt_masks'] = masks[kept]
         if seg_map is not None:
-            x1, y1 = int(patch[2]), int(patch[3])
             canvas = np.full((new_h, new_w) + seg_map.shape[2:],
                              self.seg_pad_val, dtype=seg_map.dtype)
             canvas[top:top + y1 - y0, left:left + x1 - x0] = \

@@ -15,8 +15,8 @@ form (3x3 conv + ReLU + 1x1 conv) on each FPN level. The vector carried is
 the hidden feature after the 3x3 conv and ReLU; the last 1x1 conv runs only
 on the positives (training) and the detections kept by NMS (test), as in
 :class:`CenterMaskPointHead`: a dense map of S*S = 1024 channels over every
-FPN location is never built. As in CondInst, center sampling uses the mask centroid when masks
-are given; the paper's own FCOS details are [unverified].
+FPN location is never built. As in CondInst, center sampling uses the mask
+centroid when masks are given; the paper's own FCOS details are [unverified].
 """
 from typing import List, Optional, Tuple
 
