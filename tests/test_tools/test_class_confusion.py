@@ -84,6 +84,9 @@ def test_wrong_labels_cost_all_ap_but_not_class_agnostic_ap(
     assert r['outscored_by_wrong_class'] == 0
     # rows: circle, square; columns: circle, square, missed
     assert r['matrix'] == [[0, 1, 0], [2, 0, 0]]
+    # no detection of an object's own class overlaps it
+    assert r['mean_best_iou_with_class'] == 0.0
+    assert r['share_best_iou_with_class_075'] == 0.0
 
 
 def test_outscored_and_missed_counts(ann_file):
@@ -99,6 +102,9 @@ def test_outscored_and_missed_counts(ann_file):
     assert (r['objects'], r['found'], r['found_with_class']) == (3, 2, 2)
     assert r['outscored_by_wrong_class'] == 1
     assert r['matrix'] == [[0, 1, 0], [0, 1, 1]]
+    # best own-class IoU: 1 (circle), 1 (square of image 1), 0 (image 2)
+    assert r['mean_best_iou_with_class'] == pytest.approx(2 / 3)
+    assert r['share_best_iou_with_class_075'] == pytest.approx(2 / 3)
     # both APs are partial here (a missed square; duplicates of another
     # class are false positives only without categories)
     assert 0 < r['ap'] < 1 and 0 < r['ap_class_agnostic'] < 1
@@ -123,6 +129,11 @@ def test_iou_thr_is_applied(ann_file):
     results = [_result(1, [(4, 2, 6, 6, 0, 0.9)]), _result(2, [])]
     assert analyse(results, ann_file, 'bbox', 0.5)['found'] == 1
     assert analyse(results, ann_file, 'bbox', 0.51)['found'] == 0
+    # best own-class IoU: 0.5 (circle), 0 (square, image 1; no square
+    # detection), 0 (image 2, no detection), whatever the threshold
+    r = analyse(results, ann_file, 'bbox', 0.51)
+    assert r['mean_best_iou_with_class'] == pytest.approx(0.5 / 3)
+    assert r['share_best_iou_with_class_075'] == 0.0
 
 
 def test_label_outside_categories_is_a_clear_error(ann_file):

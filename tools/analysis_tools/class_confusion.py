@@ -14,7 +14,12 @@ with ``--iou-type segm``) and counts:
 * outscored by a wrong class: it has one of its class, and a detection of
   another class overlapping it scores higher;
 * the confusion matrix: rows are the objects' classes, columns the class of
-  the highest-scoring overlapping detection, the last column "missed".
+  the highest-scoring overlapping detection, the last column "missed";
+* localisation apart from ranking: the mean over objects of the best IoU
+  reached by any detection of the object's class (0 when there is none),
+  and the share of objects where it is >= 0.75. Two models with the same
+  numbers here and different AP differ in how they score, not in how well
+  they cover the objects.
 
 With ``--iou-type segm`` masks are ranked by ``mask_scores`` where the
 results have them (CenterMask: detection score x MaskIoU), as mmdet's
@@ -140,6 +145,7 @@ def confusion(coco_gt: COCO, dets: List[dict], iou_type: str,
     for d in dets:
         by_img.setdefault(d['image_id'], []).append(d)
     total = found = found_cls = outscored = 0
+    best_iou: List[float] = []  # per object, best IoU with its class
     for img_id in coco_gt.getImgIds():
         gts = [
             a for a in coco_gt.loadAnns(coco_gt.getAnnIds(imgIds=img_id))
@@ -152,11 +158,14 @@ def confusion(coco_gt: COCO, dets: List[dict], iou_type: str,
         if not img_dets:
             for a in gts:
                 matrix[col[a['category_id']], n] += 1
+            best_iou += [0.0] * len(gts)
             continue
         ious = _ious(coco_gt, gts, img_dets, iou_type)
         scores = np.array([d['score'] for d in img_dets])
         cats = np.array([d['category_id'] for d in img_dets])
         for g, a in enumerate(gts):
+            same = cats == a['category_id']
+            best_iou.append(float(ious[g][same].max()) if same.any() else 0.)
             hit = ious[g] >= iou_thr
             row = col[a['category_id']]
             if not hit.any():
@@ -172,10 +181,14 @@ def confusion(coco_gt: COCO, dets: List[dict], iou_type: str,
                 if wrong.any() and scores[wrong].max() > scores[right].max():
                     outscored += 1
     names = [c['name'] for c in coco_gt.loadCats(cat_ids)]
+    reach = np.array(best_iou)
     return dict(objects=total,
                 found=found,
                 found_with_class=found_cls,
                 outscored_by_wrong_class=outscored,
+                mean_best_iou_with_class=float(reach.mean()) if total else 0.,
+                share_best_iou_with_class_075=float((reach >= 0.75).mean())
+                if total else 0.,
                 classes=names,
                 matrix=matrix.tolist())
 
@@ -208,6 +221,9 @@ def format_report(r: Dict) -> str:
         f"{r['found']}, with their class {r['found_with_class']}, "
         f"of which outscored by a wrong class "
         f"{r['outscored_by_wrong_class']}",
+        f"best IoU with a detection of the object's class: mean "
+        f"{r['mean_best_iou_with_class']:.3f}, >= 0.75 for "
+        f"{r['share_best_iou_with_class_075']:.1%} of the objects",
         'confusion (rows: object class; columns: class of the best-scoring '
         'overlapping detection, then missed)'
     ]
