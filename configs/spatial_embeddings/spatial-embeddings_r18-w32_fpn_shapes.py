@@ -2,8 +2,10 @@
 # backbone: the half-width ResNet-18 (base_channels=32, BN from scratch) and a
 # 64-channel FPN of configs/mask_rcnn/mask-rcnn_r18-w32_fpn_shapes.py, with
 # the two BranchedERFNet decoders on the stride-8 level P3 (the decoders
-# upsample x8). Same data, schedule (800 iterations, AdamW 1e-3, batch 8)
-# and evaluation as the baseline, so the segm APs compare directly. With the
+# upsample x8). Same data, schedule (800 iterations, AdamW 1e-3) and
+# evaluation as the baseline, so the segm APs compare directly; the batch is
+# the paper's 16 (the baseline's: 8), which the 15-minute budget allows
+# because an iteration of this model costs about half of Mask R-CNN's. With the
 # paper's ERFNet encoder (spatial-embeddings_erfnet_shapes.py) the network
 # has 2x the FLOPs (1.0 vs 0.5 GFLOPs at 128x128) and runs ~7x slower on
 # CPU (factorised/dilated convs, full-resolution layers): see the README.
@@ -33,3 +35,8 @@ model = dict(
         start_level=1,  # P3..P5: the head reads P3 (stride 8) only
         num_outs=3),
     mask_head=dict(in_channels=64, in_index=0))
+# The paper's batch of 16 images, loaded in the training process (a loader
+# worker takes CPU time from the two compute threads on a 2-core machine):
+# segm AP 0.121 / 0.110 / 0.123 -> 0.158 / 0.141 / 0.149 at seeds 0 / 1 / 2
+# against batch 8; 14 min 5 s alone on 2 threads (README).
+train_dataloader = dict(batch_size=16, num_workers=0, persistent_workers=False)
