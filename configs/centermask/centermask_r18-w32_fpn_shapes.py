@@ -66,9 +66,4 @@ model = dict(
             num_classes=num_classes)),
     train_cfg=dict(rcnn=dict(sampler=dict(num=64))))
 optim_wrapper = dict(optimizer=dict(lr=2e-3))
-# Load the training images in the training process: on a 2-core machine a
-# loader worker takes CPU time from the two compute threads. Same images,
-# flips and metrics as with one worker (seed 0, 2 threads: segm AP 0.191
-# both ways), 14 min 28 s instead of 15 min 3 s.
-train_dataloader = dict(num_workers=0, persistent_workers=False)
 default_hooks = dict(checkpoint=dict(interval=500))

@@ -85,13 +85,6 @@ test_pipeline = [
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                    'scale_factor'))
 ]
-# Load the training images in the training process: on a 2-core machine a
-# loader worker takes CPU time from the two compute threads. Same images,
-# flips and metrics as with one worker (seed 0, 2 threads: segm AP 0.144
-# both ways), 14 min 18 s instead of 14 min 50 s.
-train_dataloader = dict(
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
