@@ -174,8 +174,8 @@ def confusion(coco_gt: COCO, dets: List[dict], iou_type: str,
             found += 1
             best = np.flatnonzero(hit)[np.argmax(scores[hit])]
             matrix[row, col[int(cats[best])]] += 1
-            right = hit & (cats == a['category_id'])
-            wrong = hit & (cats != a['category_id'])
+            right = hit & same
+            wrong = hit & ~same
             if right.any():
                 found_cls += 1
                 if wrong.any() and scores[wrong].max() > scores[right].max():
