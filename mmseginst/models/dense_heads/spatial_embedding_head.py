@@ -42,7 +42,16 @@ DEFAULT_TEST_CFG = dict(
     min_pixels=128,
     min_unclustered_ratio=0.5,
     mask_thr=0.5,  # binarises masks resized to the original image
-    max_per_img=100)
+    max_per_img=100,
+    score='seed')
+SCORES = ('seed', 'mask_mean')
+
+
+def mask_mean(values: Tensor, masks: Tensor) -> Tensor:
+    """Mean of ``values`` (H, W) inside each of ``masks`` (K, H, W) bool,
+    non-empty; returns (K,)."""
+    flat = masks.flatten(1).to(values.dtype)
+    return flat @ values.flatten() / flat.sum(1)
 
 
 @MODELS.register_module()
@@ -110,6 +119,9 @@ class SpatialEmbeddingHead(BaseMaskHead):
             raise ValueError(f"test_cfg.clustering must be one of "
                              f"{sorted(CLUSTERINGS)}, got "
                              f"{self.test_cfg['clustering']!r}")
+        if self.test_cfg['score'] not in SCORES:
+            raise ValueError(f"test_cfg.score must be one of {SCORES}, got "
+                             f"{self.test_cfg['score']!r}")
         self._init_output()
 
     def _init_output(self) -> None:
@@ -181,10 +193,17 @@ class SpatialEmbeddingHead(BaseMaskHead):
                         rescale: bool = False,
                         **kwargs) -> InstanceList:
         """Cluster each image and class; masks at the original image size
-        when ``rescale`` (else at ``img_shape``), boxes from the masks,
-        scores = seed value of the instance's seed pixel."""
+        when ``rescale`` (else at ``img_shape``), boxes from the masks.
+
+        Scores (``test_cfg.score``): ``'seed'``, the seed value of the
+        instance's seed pixel (the released code), or ``'mask_mean'``, the
+        mean of the class's seed map over the instance's mask (our option
+        for several classes: the evidence of the whole mask for the class
+        instead of that of one pixel).
+        """
         cfg = dict(self.test_cfg)
         cluster = CLUSTERINGS[cfg.pop('clustering')]
+        score_type = cfg.pop('score')
         mask_thr, max_per_img = cfg.pop('mask_thr'), cfg.pop('max_per_img')
         size = tuple(batch_img_metas[0]['batch_input_shape'])
         emb, sigma, seed = self.decode(pred, size)
@@ -197,6 +216,8 @@ class SpatialEmbeddingHead(BaseMaskHead):
                                seed[b, c, :h, :w],
                                sigma_scale=self.loss_embed.sigma_scale,
                                max_instances=max_per_img, **cfg)
+                if score_type == 'mask_mean' and len(m):
+                    s = mask_mean(seed[b, c, :h, :w], m)
                 masks.append(m)
                 scores.append(s)
                 labels.append(torch.full_like(s, c, dtype=torch.long))

@@ -4,8 +4,8 @@ from mmdet.structures import DetDataSample
 from mmdet.structures.mask import BitmapMasks
 from mmengine.structures import InstanceData
 
-from mmseginst.models.dense_heads.spatial_embedding_head import \
-    SpatialEmbeddingHead
+from mmseginst.models.dense_heads.spatial_embedding_head import (
+    SpatialEmbeddingHead, mask_mean)
 from mmseginst.models.layers.coordinate_map import coordinate_map
 
 
@@ -98,3 +98,39 @@ def test_predict_clusters_and_rescales():
     (res, ) = head.predict_by_feat(pred, metas, rescale=True)
     assert len(res) == 0 and res.masks.shape == (0, 2 * h, 2 * w)
     assert res.bboxes.shape == (0, 4)
+
+
+def test_mask_mean_score():
+    values = torch.tensor([[0.2, 0.4], [0.6, 1.0]])
+    masks = torch.tensor([[[True, True], [False, False]],
+                          [[False, True], [True, True]]])
+    assert mask_mean(values, masks).tolist() == pytest.approx(
+        [0.3, 2.0 / 3])
+    with pytest.raises(ValueError, match='score'):
+        SpatialEmbeddingHead(num_classes=1, test_cfg=dict(score='max'))
+    # one instance of class 0 whose seed logits are 5 on the top half of
+    # the block and 1 on the bottom half: 'seed' scores it by its seed
+    # pixel (a logit-5 pixel), 'mask_mean' by the mean over the block
+    h, w = 32, 32
+    pred = torch.zeros(1, 4, h, w)
+    coords = coordinate_map(h, w)
+    block = (slice(4, 14), slice(6, 16))
+    center = coords[:, block[0], block[1]].mean((1, 2))
+    pred[0, :2][:, block[0], block[1]] = torch.atanh(
+        center[:, None, None] - coords[:, block[0], block[1]])
+    pred[0, 2] = 0.6
+    pred[0, 3] = -5.0
+    pred[0, 3, 4:9, 6:16] = 5.0
+    pred[0, 3, 9:14, 6:16] = 1.0
+    metas = [dict(img_shape=(h, w), ori_shape=(h, w),
+                  batch_input_shape=(h, w), scale_factor=(1.0, 1.0))]
+    expected = dict(seed=torch.sigmoid(torch.tensor(5.0)).item(),
+                    mask_mean=(torch.sigmoid(torch.tensor(5.0)) +
+                               torch.sigmoid(torch.tensor(1.0))).item() / 2)
+    for score, value in expected.items():
+        head = SpatialEmbeddingHead(
+            num_classes=1, in_channels=8,
+            test_cfg=dict(seed_thr=0.6, min_pixels=10, score=score))
+        (res, ) = head.predict_by_feat(pred, metas, rescale=True)
+        assert res.masks.sum() == 100
+        assert res.scores.tolist() == pytest.approx([value])
