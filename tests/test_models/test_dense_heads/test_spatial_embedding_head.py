@@ -19,6 +19,21 @@ def sample(h, w, pad, masks, labels, ori=None):
     return DetDataSample(metainfo=meta, gt_instances=gt)
 
 
+def block_prediction(h, w, block, num_classes):
+    """Head output (1, 3 + num_classes, h, w), one circular bandwidth:
+    offsets that pull the ``block`` (a pair of slices) to its mean
+    coordinate, s = 0.6 (exp(6): phi > 0.5 within ~17 px of a center) and
+    seed logits -5 everywhere."""
+    pred = torch.zeros(1, 3 + num_classes, h, w)
+    coords = coordinate_map(h, w)[:, block[0], block[1]]
+    center = coords.mean((1, 2))
+    pred[0, :2][:, block[0], block[1]] = torch.atanh(
+        center[:, None, None] - coords)
+    pred[0, 2] = 0.6
+    pred[0, 3:] = -5.0
+    return pred
+
+
 def test_outputs_and_official_init():
     head = SpatialEmbeddingHead(num_classes=3, in_channels=32, n_sigma=2)
     head.init_weights()
@@ -71,16 +86,9 @@ def test_predict_clusters_and_rescales():
         num_classes=2, in_channels=8,
         test_cfg=dict(seed_thr=0.9, min_pixels=10))
     h, w = 32, 40
-    # a prediction with one instance of class 1: offsets pull a 10x12
-    # block to its center, high seed there, low elsewhere
-    pred = torch.zeros(1, 5, h, w)
-    coords = coordinate_map(h, w)
+    # one instance of class 1: high seed on the block, low elsewhere
     block = (slice(5, 15), slice(8, 20))
-    center = coords[:, block[0], block[1]].mean((1, 2))
-    pred[0, :2][:, block[0], block[1]] = torch.atanh(
-        center[:, None, None] - coords[:, block[0], block[1]])
-    pred[0, 2] = 0.6  # exp(6): phi > 0.5 within ~17 px of the center
-    pred[0, 3:] = -5.0
+    pred = block_prediction(h, w, block, num_classes=2)
     pred[0, 4][block] = 5.0
     metas = [dict(img_shape=(h, w), ori_shape=(2 * h, 2 * w),
                   batch_input_shape=(h, w), scale_factor=(0.5, 0.5))]
@@ -112,14 +120,8 @@ def test_mask_mean_score():
     # the block and 1 on the bottom half: 'seed' scores it by its seed
     # pixel (a logit-5 pixel), 'mask_mean' by the mean over the block
     h, w = 32, 32
-    pred = torch.zeros(1, 4, h, w)
-    coords = coordinate_map(h, w)
-    block = (slice(4, 14), slice(6, 16))
-    center = coords[:, block[0], block[1]].mean((1, 2))
-    pred[0, :2][:, block[0], block[1]] = torch.atanh(
-        center[:, None, None] - coords[:, block[0], block[1]])
-    pred[0, 2] = 0.6
-    pred[0, 3] = -5.0
+    pred = block_prediction(h, w, (slice(4, 14), slice(6, 16)),
+                            num_classes=1)
     pred[0, 3, 4:9, 6:16] = 5.0
     pred[0, 3, 9:14, 6:16] = 1.0
     metas = [dict(img_shape=(h, w), ori_shape=(h, w),
