@@ -39,4 +39,7 @@ model = dict(
         # not in the original (which keeps every instance): bounds time and
         # memory when seeds are poor (an untrained model gives thousands of
         # small clusters); the greedy order makes it a top-100 by score
-        max_per_img=100))
+        max_per_img=100,
+        # the released score: the seed value of the instance's seed pixel
+        # ('mask_mean': mean seed over the mask, our multi-class option)
+        score='seed'))
