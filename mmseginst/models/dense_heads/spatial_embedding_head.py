@@ -115,13 +115,11 @@ class SpatialEmbeddingHead(BaseMaskHead):
         if unknown:
             raise ValueError(f'unknown test_cfg keys {sorted(unknown)}; '
                              f'valid: {sorted(DEFAULT_TEST_CFG)}')
-        if self.test_cfg['clustering'] not in CLUSTERINGS:
-            raise ValueError(f"test_cfg.clustering must be one of "
-                             f"{sorted(CLUSTERINGS)}, got "
-                             f"{self.test_cfg['clustering']!r}")
-        if self.test_cfg['score'] not in SCORES:
-            raise ValueError(f"test_cfg.score must be one of {SCORES}, got "
-                             f"{self.test_cfg['score']!r}")
+        for key, choices in (('clustering', CLUSTERINGS), ('score', SCORES)):
+            if self.test_cfg[key] not in choices:
+                raise ValueError(f'test_cfg.{key} must be one of '
+                                 f'{sorted(choices)}, got '
+                                 f'{self.test_cfg[key]!r}')
         self._init_output()
 
     def _init_output(self) -> None:
