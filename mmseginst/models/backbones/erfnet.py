@@ -29,7 +29,7 @@ from typing import Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmcv.cnn import build_norm_layer
+from mmcv.cnn import ConvModule, build_norm_layer
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
@@ -112,23 +112,34 @@ class ERFNetDecoder(nn.Module):
     """ERFNet decoder: x8 upsampling to ``out_channels`` maps.
 
     Args:
-        in_channels (int): Channels of the stride-8 input feature.
+        in_channels (int): Channels of the input feature.
         out_channels (int): Output maps (no activation).
         channels (Sequence[int]): Widths after each upsampler (64, 16).
         num_blocks (int): non-bottleneck-1d blocks after each upsampler.
         norm_cfg (dict): Norm layer config (BN, eps 1e-3).
+        in_stride (int): Stride of the input, 8 (ERFNet) or 4: at stride 4
+            the first upsampler is a stride-1 3x3 conv + BN + ReLU of the
+            same width, so the output is still at input resolution.
 
-    Shapes: (B, in_channels, H/8, W/8) -> (B, out_channels, H, W).
+    Shapes: (B, in_channels, H/s, W/s) -> (B, out_channels, H, W).
     """
 
     def __init__(self, in_channels: int, out_channels: int,
                  channels: Sequence[int] = (64, 16), num_blocks: int = 2,
-                 norm_cfg: dict = ERFNET_NORM):
+                 norm_cfg: dict = ERFNET_NORM, in_stride: int = 8):
         super().__init__()
+        if in_stride not in (4, 8) or len(channels) != 2:
+            raise ValueError(f'ERFNetDecoder: in_stride must be 4 or 8 and '
+                             f'channels two widths, got in_stride='
+                             f'{in_stride}, channels={tuple(channels)}')
         self.layers = nn.ModuleList()
         prev = in_channels
-        for ch in channels:
-            self.layers.append(UpsamplerBlock(prev, ch, norm_cfg))
+        for i, ch in enumerate(channels):
+            if i == 0 and in_stride == 4:
+                self.layers.append(ConvModule(prev, ch, 3, padding=1,
+                                              norm_cfg=norm_cfg))
+            else:
+                self.layers.append(UpsamplerBlock(prev, ch, norm_cfg))
             for _ in range(num_blocks):
                 self.layers.append(NonBottleneck1d(ch, 0.0, 1, norm_cfg))
             prev = ch

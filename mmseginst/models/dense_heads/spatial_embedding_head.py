@@ -9,9 +9,10 @@ decoders of the released model (``num_classes=[3, 1]`` there):
   2 elliptical);
 * decoder 1: one seed logit map per class (one-vs-all, no softmax).
 
-Each decoder upsamples a stride-8 feature x8, so the head also fits a
-ResNet-FPN (``in_index`` picks the stride-8 level, ``in_channels`` its
-width). Output: (B, 2 + n_sigma + num_classes, H, W) at input resolution.
+Each decoder upsamples a stride-8 feature x8 (ERFNet's encoder output). The
+head also fits a ResNet-FPN: ``in_index`` picks the level, ``in_channels``
+its width and ``in_stride`` its stride, 8 (P3) or 4 (P2, where the first
+upsampler becomes a stride-1 3x3 conv). Output: (B, 2 + n_sigma + num_classes, H, W) at input resolution.
 The embedding is e = tanh(o) + x with x the coordinate map
 (:mod:`mmseginst.models.layers.coordinate_map`); the released init makes
 e = x and s = 1 at the start (offset weights and bias 0, bandwidth weights 0
@@ -60,9 +61,10 @@ class SpatialEmbeddingHead(BaseMaskHead):
 
     Args:
         num_classes (int): Seed maps (one per thing class).
-        in_channels (int): Channels of the stride-8 input feature (128 for
+        in_channels (int): Channels of the input feature (128 for
             ERFNet).
         in_index (int): Which feature of the backbone/neck tuple to use.
+        in_stride (int): Its stride: 8 (ERFNet, P3) or 4 (P2).
         n_sigma (int): 1 (circular) or 2 (elliptical) bandwidth maps.
         decoder_channels (Sequence[int]): Widths of the two upsamplers.
         num_decoder_blocks (int): non-bottleneck-1d blocks per upsampler.
@@ -83,6 +85,7 @@ class SpatialEmbeddingHead(BaseMaskHead):
                  n_sigma: int = 1,
                  decoder_channels: Sequence[int] = (64, 16),
                  num_decoder_blocks: int = 2,
+                 in_stride: int = 8,
                  norm_cfg: dict = ERFNET_NORM,
                  pixel_pitch: Union[float, Sequence[float]] = (
                      DEFAULT_PIXEL_PITCH),
@@ -100,13 +103,14 @@ class SpatialEmbeddingHead(BaseMaskHead):
         self.num_classes = num_classes
         self.n_sigma = n_sigma
         self.in_index = in_index
+        self.in_stride = in_stride
         self.pixel_pitch = parse_pixel_pitch(pixel_pitch)
         self.sigma_init_bias = sigma_init_bias
         self.decoders = nn.ModuleList([
             ERFNetDecoder(in_channels, 2 + n_sigma, decoder_channels,
-                          num_decoder_blocks, norm_cfg),
+                          num_decoder_blocks, norm_cfg, in_stride),
             ERFNetDecoder(in_channels, num_classes, decoder_channels,
-                          num_decoder_blocks, norm_cfg)
+                          num_decoder_blocks, norm_cfg, in_stride)
         ])
         self.loss_embed = MODELS.build(loss)
         self.train_cfg = train_cfg
@@ -136,7 +140,8 @@ class SpatialEmbeddingHead(BaseMaskHead):
         self._init_output()
 
     def forward(self, x: Tuple[Tensor]) -> Tuple[Tensor]:
-        """(B, C_in, H/8, W/8) feature -> ((B, 2 + n_sigma + C, H, W),)."""
+        """(B, C_in, H/s, W/s) feature (s = ``in_stride``) ->
+        ((B, 2 + n_sigma + C, H, W),)."""
         feat = x[self.in_index]
         return (torch.cat([dec(feat) for dec in self.decoders], 1), )
 
@@ -153,7 +158,8 @@ class SpatialEmbeddingHead(BaseMaskHead):
         if pred.shape[-2] < h or pred.shape[-1] < w:
             raise ValueError(
                 f'head output {tuple(pred.shape[-2:])} is smaller than the '
-                f'input {h}x{w}: in_index must select a stride-8 feature')
+                f'input {h}x{w}: in_index must select a feature of stride '
+                f'in_stride={self.in_stride}')
         pred = pred[..., :h, :w]
         coords = coordinate_map(h, w, self.pixel_pitch, pred.device,
                                 pred.dtype)

@@ -2,7 +2,8 @@ import pytest
 import torch
 
 from mmseginst.models.backbones.erfnet import (DownsamplerBlock, ERFNet,
-                                               ERFNetDecoder, NonBottleneck1d)
+                                               ERFNetDecoder, NonBottleneck1d,
+                                               UpsamplerBlock)
 
 
 def test_downsampler_concatenates_conv_and_pool():
@@ -65,3 +66,21 @@ def test_decoder_upsamples_by_8():
     out = dec(torch.randn(2, 128, 4, 6))
     assert out.shape == (2, 5, 32, 48)
     assert len(dec.layers) == 6  # up, 2 blocks, up, 2 blocks
+
+
+def test_decoder_on_stride4_input():
+    """in_stride=4: the first upsampler is a stride-1 conv + BN + ReLU, so
+    the output has 4x the input size; the other layers are unchanged."""
+    dec = ERFNetDecoder(32, 5, in_stride=4)
+    x = torch.randn(2, 32, 4, 6)
+    assert dec(x).shape == (2, 5, 16, 24)
+    first = dec.layers[0]
+    assert not isinstance(first, UpsamplerBlock)
+    first.eval()
+    want = torch.relu(first.bn(first.conv(x)))
+    assert torch.allclose(first(x), want)
+    assert want.shape == (2, 64, 4, 6)
+    assert isinstance(dec.layers[3], UpsamplerBlock)
+    for bad in (dict(in_stride=2), dict(channels=(64, 16, 8))):
+        with pytest.raises(ValueError, match='in_stride'):
+            ERFNetDecoder(32, 5, **bad)

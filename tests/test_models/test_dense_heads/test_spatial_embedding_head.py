@@ -51,8 +51,20 @@ def test_outputs_and_official_init():
         SpatialEmbeddingHead(num_classes=1, test_cfg=dict(seed_th=0.5))
     with pytest.raises(ValueError, match='clustering'):
         SpatialEmbeddingHead(num_classes=1, test_cfg=dict(clustering='x'))
-    with pytest.raises(ValueError, match='stride-8'):
+    with pytest.raises(ValueError, match='in_stride=8'):
         head.decode(pred, (40, 48))
+
+
+def test_stride4_input_keeps_full_resolution_and_init():
+    """On P2 (in_stride=4) the output is still at input resolution and the
+    released init (e = x, s = 1) holds."""
+    head = SpatialEmbeddingHead(num_classes=2, in_channels=16, in_stride=4)
+    head.init_weights()
+    (pred, ) = head((torch.randn(1, 16, 8, 12), ))
+    assert pred.shape == (1, 2 + 1 + 2, 32, 48)
+    emb, sigma, _ = head.decode(pred, (32, 48))
+    assert torch.equal(emb[0], coordinate_map(32, 48))
+    assert torch.allclose(sigma, torch.ones_like(sigma))
 
 
 def test_loss_with_and_without_ground_truth():
