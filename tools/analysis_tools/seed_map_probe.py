@@ -155,9 +155,9 @@ def main():
         optimizer.step()
         if it % args.probe_every == 0 or it == args.iters:
             table = probe(model, probe_imgs, probe_samples)
-            tables.append(dict(iter=it, loss=float(loss),
+            tables.append(dict(iter=it, loss=loss.item(),
                                table=table.round(3).tolist()))
-            print(f'iter {it}: loss {float(loss):.4f}; mean seed inside '
+            print(f'iter {it}: loss {loss.item():.4f}; mean seed inside '
                   f'objects (rows: red, green objects; columns: maps)')
             for name, row in zip(('red', 'green'), table):
                 print(f'  {name:5s} ' + ' '.join(f'{v:.3f}' for v in row))
