@@ -29,6 +29,8 @@ from torch import Tensor
 
 from mmseginst.registry import MODELS
 
+MASK_BOXES = ('gt', 'predicted')
+
 
 @MODELS.register_module()
 class CenterMaskPointHead(CenterNetHead):
@@ -60,7 +62,11 @@ class CenterMaskPointHead(CenterNetHead):
             both reimplementations (the paper's are [unverified]).
         train_cfg (dict, optional): ``min_overlap`` of the Gaussian radius
             (default 0.3, mmdet's CenterNet value for its corrected radius
-            formula).
+            formula) and ``mask_boxes``, the boxes the masks are assembled
+            with in training: 'gt' (default, both reimplementations) or
+            'predicted', the boxes the Offset and Size heads predict at each
+            object's center cell (detached), i.e. the boxes inference
+            assembles with when the peak is at that cell.
         test_cfg (dict, optional): ``topk`` peaks (100, no NMS),
             ``local_maximum_kernel`` (3) and ``score_thr`` (0: keep all).
     """
@@ -99,6 +105,10 @@ class CenterMaskPointHead(CenterNetHead):
             self.shape_head = self._build_head(in_channels, feat_channels,
                                                shape_size**2)
         self.min_overlap = (train_cfg or {}).get('min_overlap', 0.3)
+        self.mask_boxes = (train_cfg or {}).get('mask_boxes', 'gt')
+        if self.mask_boxes not in MASK_BOXES:
+            raise ValueError(f'train_cfg.mask_boxes must be one of '
+                             f'{MASK_BOXES}, got {self.mask_boxes!r}')
         self.test_cfg = dict(topk=100, local_maximum_kernel=3, score_thr=0.0)
         self.test_cfg.update(test_cfg or {})
 
@@ -220,6 +230,15 @@ class CenterMaskPointHead(CenterNetHead):
             ]
             shapes = torch.stack(vectors, dim=1).split(
                 [len(inds) for inds in center_inds])
+        split = [len(inds) for inds in center_inds]
+        mask_boxes = None
+        if self.mask_boxes == 'predicted':
+            # (num_gts, num_maps, 4) in the input frame, one box per map
+            mask_boxes = torch.stack([
+                self._boxes_at(wh, offset, img_inds, flat_inds,
+                               batch_img_metas[0]['batch_input_shape'])
+                for wh, offset in zip(wh_preds, offset_preds)
+            ], dim=1).detach().split(split)
         positive_infos = []
         for b, inds in enumerate(center_inds):
             info = InstanceData()
@@ -227,14 +246,34 @@ class CenterMaskPointHead(CenterNetHead):
                 len(inds), device=inds.device)
             if shapes is not None:
                 info.shape_preds = shapes[b]
+            if mask_boxes is not None:
+                info.mask_boxes = mask_boxes[b]
             positive_infos.append(info)
         self._raw_positive_infos = dict(positive_infos=positive_infos)
         return losses
 
+    @staticmethod
+    def _boxes_at(wh: Tensor, offset: Tensor, img_inds: Tensor,
+                  flat_inds: Tensor, input_shape: tuple) -> Tensor:
+        """(N, 4) boxes decoded from (B, 2, H, W) size and offset maps at
+        the cells ``flat_inds`` (``y * W + x``) of images ``img_inds``, in
+        the input frame (as :meth:`predict_by_feat` decodes peaks)."""
+        feat_h, feat_w = wh.shape[2:]
+        size = wh.flatten(2)[img_inds, :, flat_inds]
+        off = offset.flatten(2)[img_inds, :, flat_inds]
+        centers = torch.stack([flat_inds % feat_w, flat_inds // feat_w],
+                              dim=1) + off
+        stride = wh.new_tensor([input_shape[1] / feat_w,
+                                input_shape[0] / feat_h] * 2)
+        return torch.cat([centers - size / 2, centers + size / 2],
+                         dim=1) * stride
+
     def get_positive_infos(self) -> InstanceList:
         """Per image, one positive per ground-truth object: its index
-        ``pos_assigned_gt_inds`` and ``shape_preds`` (num_gts, num_maps,
-        S*S), the Local Shape vectors at its center."""
+        ``pos_assigned_gt_inds``, ``shape_preds`` (num_gts, num_maps,
+        S*S), the Local Shape vectors at its center, and with
+        ``train_cfg.mask_boxes='predicted'`` ``mask_boxes`` (num_gts,
+        num_maps, 4), the boxes predicted there."""
         return self._raw_positive_infos['positive_infos']
 
     def predict_by_feat(self,

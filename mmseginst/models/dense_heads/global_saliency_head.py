@@ -158,7 +158,9 @@ class GlobalSaliencyHead(BaseMaskHead):
                      batch_img_metas: List[dict],
                      positive_infos: OptInstanceList = None,
                      **kwargs) -> dict:
-        """Eq. 2 with ground-truth boxes, (optional) direct saliency loss."""
+        """Eq. 2 with ground-truth boxes (or the ``mask_boxes`` of the
+        positives, when the box head gives them), and the optional direct
+        saliency loss."""
         if positive_infos is None:
             raise ValueError('GlobalSaliencyHead needs positive_infos from '
                              'its box head')
@@ -180,6 +182,13 @@ class GlobalSaliencyHead(BaseMaskHead):
             keep = keep[:self.max_masks_to_train]
             img_inds, gt_inds = img_inds[keep], gt_inds[keep]
         all_boxes = torch.cat([g.bboxes for g in batch_gt_instances])
+        # boxes the box head chose to assemble with (one per positive and
+        # map), else the ground-truth boxes of the positives
+        own_boxes = None
+        if all('mask_boxes' in p for p in positive_infos):
+            own_boxes = torch.cat([p.mask_boxes for p in positive_infos])
+            if keep is not None:
+                own_boxes = own_boxes[keep]
         all_labels = torch.cat([g.labels for g in batch_gt_instances])
         gt_masks = [
             g.masks.to_tensor(torch.float32, device)
@@ -211,7 +220,9 @@ class GlobalSaliencyHead(BaseMaskHead):
                 shapes = shapes[keep]
             scale = all_boxes.new_tensor(
                 [feat_w / inp_w, feat_h / inp_h] * 2)
-            cells = boxes_to_cells(all_boxes[gt_inds] * scale)
+            boxes = all_boxes[gt_inds] if own_boxes is None \
+                else own_boxes[:, level]
+            cells = boxes_to_cells(boxes * scale)
             sal, sal_inds = self._saliency_index(saliency, img_inds,
                                                  all_labels[gt_inds])
             shape_logits, sal_logits, valid, ys, xs = assemble_masks(
