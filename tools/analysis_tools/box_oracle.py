@@ -40,6 +40,7 @@ from mmengine.runner import load_checkpoint
 from mmengine.structures import InstanceData
 from torch import Tensor
 
+from mmseginst.models.dense_heads.centermask_point_head import decode_boxes
 from mmseginst.registry import DATASETS, MODELS
 from mmseginst.utils import register_all_modules
 
@@ -94,24 +95,22 @@ def oracle_boxes(head_outs: tuple, gt_boxes: Tensor, input_shape: tuple,
     """
     _, wh, offset, _ = head_outs
     feat_h, feat_w = wh[-1].shape[-2:]
-    stride_x, stride_y = input_shape[1] / feat_w, input_shape[0] / feat_h
-    cx = (gt_boxes[:, 0] + gt_boxes[:, 2]) / 2 / stride_x
-    cy = (gt_boxes[:, 1] + gt_boxes[:, 3]) / 2 / stride_y
-    cols = cx.long().clamp(0, feat_w - 1)
-    rows = cy.long().clamp(0, feat_h - 1)
+    stride = (input_shape[1] / feat_w, input_shape[0] / feat_h)
+    centers = torch.stack([(gt_boxes[:, 0] + gt_boxes[:, 2]) / 2 / stride[0],
+                           (gt_boxes[:, 1] + gt_boxes[:, 3]) / 2 / stride[1]],
+                          dim=1)  # in cells
+    cols = centers[:, 0].long().clamp(0, feat_w - 1)
+    rows = centers[:, 1].long().clamp(0, feat_h - 1)
     size = wh[-1][0][:, rows, cols].t()  # (N, 2) as (w, h) in cells
     off = offset[-1][0][:, rows, cols].t()
-
-    def around(centers: Tensor) -> Tensor:
-        half = size / 2
-        box = torch.cat([centers - half, centers + half], dim=1)
-        return box * box.new_tensor([stride_x, stride_y] * 2)
-
-    predicted = around(torch.stack([cols + off[:, 0], rows + off[:, 1]], 1))
+    predicted = decode_boxes(torch.stack([cols, rows], 1).float(), size, off,
+                             stride)
     boxes = {
         'gt box': gt_boxes,
         'predicted box': predicted,
-        'gt center, predicted size': around(torch.stack([cx, cy], 1)),
+        'gt center, predicted size': decode_boxes(centers, size,
+                                                  torch.zeros_like(off),
+                                                  stride),
     }
     for f in expand:
         boxes[f'predicted box x {f:g}'] = scale_boxes(predicted, f)

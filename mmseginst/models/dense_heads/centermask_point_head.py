@@ -221,6 +221,7 @@ class CenterMaskPointHead(CenterNetHead):
             torch.full_like(inds, b) for b, inds in enumerate(center_inds)
         ])
         flat_inds = torch.cat(center_inds)
+        split = [len(inds) for inds in center_inds]
         shapes = None
         if shape_feats[0] is not None:
             # (num_gts, num_maps, S*S): one vector per supervised map
@@ -228,9 +229,7 @@ class CenterMaskPointHead(CenterNetHead):
                 self.local_shape_at(f.flatten(2)[img_inds, :, flat_inds])
                 for f in shape_feats
             ]
-            shapes = torch.stack(vectors, dim=1).split(
-                [len(inds) for inds in center_inds])
-        split = [len(inds) for inds in center_inds]
+            shapes = torch.stack(vectors, dim=1).split(split)
         mask_boxes = None
         if self.mask_boxes == 'predicted':
             # (num_gts, num_maps, 4) in the input frame, one box per map
@@ -259,14 +258,11 @@ class CenterMaskPointHead(CenterNetHead):
         the cells ``flat_inds`` (``y * W + x``) of images ``img_inds``, in
         the input frame (as :meth:`predict_by_feat` decodes peaks)."""
         feat_h, feat_w = wh.shape[2:]
-        size = wh.flatten(2)[img_inds, :, flat_inds]
-        off = offset.flatten(2)[img_inds, :, flat_inds]
-        centers = torch.stack([flat_inds % feat_w, flat_inds // feat_w],
-                              dim=1) + off
-        stride = wh.new_tensor([input_shape[1] / feat_w,
-                                input_shape[0] / feat_h] * 2)
-        return torch.cat([centers - size / 2, centers + size / 2],
-                         dim=1) * stride
+        cells = torch.stack([flat_inds % feat_w, flat_inds // feat_w], dim=1)
+        return decode_boxes(cells.float(),
+                            wh.flatten(2)[img_inds, :, flat_inds],
+                            offset.flatten(2)[img_inds, :, flat_inds],
+                            (input_shape[1] / feat_w, input_shape[0] / feat_h))
 
     def get_positive_infos(self) -> InstanceList:
         """Per image, one positive per ground-truth object: its index
@@ -301,13 +297,8 @@ class CenterMaskPointHead(CenterNetHead):
         scores, inds, labels, ys, xs = get_topk_from_heatmap(heatmap, k=k)
         wh = transpose_and_gather_feat(wh_preds[-1], inds)
         offset = transpose_and_gather_feat(offset_preds[-1], inds)
-        cx = xs + offset[..., 0]
-        cy = ys.float() + offset[..., 1]
-        bboxes = torch.stack([(cx - wh[..., 0] / 2) * (inp_w / feat_w),
-                              (cy - wh[..., 1] / 2) * (inp_h / feat_h),
-                              (cx + wh[..., 0] / 2) * (inp_w / feat_w),
-                              (cy + wh[..., 1] / 2) * (inp_h / feat_h)],
-                             dim=-1)
+        bboxes = decode_boxes(torch.stack([xs, ys], dim=-1).float(), wh,
+                              offset, (inp_w / feat_w, inp_h / feat_h))
         shapes = None
         if shape_feats[-1] is not None:
             shapes = self.local_shape_at(
@@ -327,6 +318,24 @@ class CenterMaskPointHead(CenterNetHead):
                 results.bboxes = rescale_boxes_to_image(results.bboxes, meta)
             results_list.append(results)
         return results_list
+
+
+def decode_boxes(cells: Tensor, sizes: Tensor, offsets: Tensor,
+                 stride: Tuple[float, float]) -> Tensor:
+    """CenterNet boxes from center cells, sizes and offsets.
+
+    Args:
+        cells (Tensor): (..., 2) center cells ``(x, y)``.
+        sizes (Tensor): (..., 2) ``(w, h)`` in cells.
+        offsets (Tensor): (..., 2) sub-cell offsets of the centers.
+        stride (tuple[float, float]): input pixels per cell ``(x, y)``.
+
+    Returns:
+        Tensor: (..., 4) boxes ``(x1, y1, x2, y2)`` in the input frame.
+    """
+    centers = cells + offsets
+    boxes = torch.cat([centers - sizes / 2, centers + sizes / 2], dim=-1)
+    return boxes * boxes.new_tensor(stride).repeat(2)
 
 
 def conv1x1_at(conv: nn.Conv2d, feats: Tensor) -> Tensor:
