@@ -1,7 +1,7 @@
 from mmengine.registry import DefaultScope
 
-from mmseginst.registry import (DATASETS, HOOKS, METRICS, MODELS, TRANSFORMS,
-                                VISUALIZERS)
+from mmseginst.registry import (DATASETS, HOOKS, METRICS, MODELS,
+                                OPTIM_WRAPPERS, TRANSFORMS, VISUALIZERS)
 from mmseginst.utils import register_all_modules
 
 
@@ -26,6 +26,11 @@ def test_default_scope_resolves_ours_and_mmdet():
     assert TRANSFORMS.get('LoadImageFromFile') is not None
     assert TRANSFORMS.get('PackDetInputs') is not None
     assert HOOKS.get('CheckpointHook') is not None
+    # ours from mmseginst.engine, mmengine's through the parents
+    assert HOOKS.get('ChannelsLastHook').__module__.startswith('mmseginst')
+    assert OPTIM_WRAPPERS.get('CPUAutocastOptimWrapper').__module__ \
+        .startswith('mmseginst')
+    assert OPTIM_WRAPPERS.get('OptimWrapper') is not None
     assert VISUALIZERS.get('DetLocalVisualizer') is not None
     # scoped names reach mmdet explicitly
     assert MODELS.get('mmdet.FCOSHead').__name__ == 'FCOSHead'

@@ -1,1 +1,3 @@
 """mmseginst engine components."""
+from .hooks import *  # noqa: F401,F403
+from .optimizers import *  # noqa: F401,F403

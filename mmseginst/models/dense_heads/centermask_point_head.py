@@ -291,8 +291,11 @@ class CenterMaskPointHead(CenterNetHead):
         heatmap = center_heatmap_preds[-1]
         feat_h, feat_w = heatmap.shape[2:]
         inp_h, inp_w = batch_img_metas[0]['batch_input_shape']
+        # contiguous: mmdet's top-k views the map as (N, C*H*W), which a
+        # channels-last map (ChannelsLastHook) does not allow
         heatmap = get_local_maximum(
-            heatmap, kernel=self.test_cfg['local_maximum_kernel'])
+            heatmap,
+            kernel=self.test_cfg['local_maximum_kernel']).contiguous()
         k = min(self.test_cfg['topk'], heatmap[0].numel())
         scores, inds, labels, ys, xs = get_topk_from_heatmap(heatmap, k=k)
         wh = transpose_and_gather_feat(wh_preds[-1], inds)
