@@ -22,13 +22,23 @@ Config::
     optim_wrapper = dict(type='CPUAutocastOptimWrapper', dtype='bfloat16',
                          optimizer=dict(type='AdamW', lr=1e-3))
 """
+import logging
 from contextlib import contextmanager
 
 import torch
+from mmengine.logging import print_log
 from mmengine.optim import OptimWrapper
 from torch import nn
 
 from mmseginst.registry import OPTIM_WRAPPERS
+
+
+def _has_cpu_kernels(dtype: str) -> bool:
+    """Whether oneDNN has native CPU kernels of ``dtype`` on this machine."""
+    check = {'bfloat16': '_is_mkldnn_bf16_supported',
+             'float16': '_is_mkldnn_fp16_supported'}[dtype]
+    fn = getattr(torch.ops.mkldnn, check, None)
+    return True if fn is None else bool(fn())
 
 
 @OPTIM_WRAPPERS.register_module()
@@ -54,6 +64,12 @@ class CPUAutocastOptimWrapper(OptimWrapper):
                 f'{self.valid_dtypes}')
         self.cast_dtype = getattr(torch, dtype)
         self.enabled = bool(enabled)
+        if self.enabled and not _has_cpu_kernels(dtype):
+            print_log(
+                f'CPUAutocastOptimWrapper: this CPU has no native {dtype} '
+                'convolutions (oneDNN reports none); autocast will emulate '
+                'them and be slower than float32. Set enabled=False.',
+                logger='current', level=logging.WARNING)
 
     @contextmanager
     def optim_context(self, model: nn.Module):

@@ -96,3 +96,15 @@ def test_op_without_bfloat16_kernel_gets_a_clear_error():
     with pytest.raises(RuntimeError, match='plain'):
         with wrapper.optim_context(model):
             raise RuntimeError('plain')
+
+
+def test_warns_where_the_cpu_has_no_bfloat16_units(monkeypatch):
+    from mmseginst.engine.optimizers import cpu_autocast_optim_wrapper as m
+    logged = []
+    monkeypatch.setattr(m, '_has_cpu_kernels', lambda dtype: False)
+    monkeypatch.setattr(m, 'print_log', lambda msg, **kw: logged.append(msg))
+    _wrapper(_model())
+    assert logged and 'enabled=False' in logged[0]
+    logged.clear()
+    _wrapper(_model(), enabled=False)
+    assert not logged
