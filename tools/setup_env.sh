@@ -87,7 +87,7 @@ if ! have_mmcv_ops; then
 fi
 
 run_step runtime "${PIP[@]}" install -r "$ROOT/requirements/runtime.txt" \
-  -r "$ROOT/requirements/tests.txt"
+  -r "$ROOT/requirements/tests.txt" -r "$ROOT/requirements/deploy.txt"
 run_step package "${PIP[@]}" install --no-deps --no-build-isolation -e "$ROOT"
 run_step import-check "$PY" -c "import mmseginst; mmseginst.check_versions()"
 

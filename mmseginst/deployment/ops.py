@@ -1,0 +1,197 @@
+"""Traceable NMS and RoIAlign with their ONNX mappings.
+
+mmcv 2.1's ``nms`` has no ONNX symbolic, and its ``RoIAlign`` symbolic
+targets opset 10 with a half-pixel workaround. Here:
+
+* :func:`nms_indices` runs mmcv's CPU/GPU ``nms`` in PyTorch and exports as
+  ONNX ``NonMaxSuppression`` (one class, no score threshold, every box may
+  be kept), whose selected indices come in descending score order like
+  mmcv's;
+* :func:`roi_align` runs mmcv's ``roi_align`` in PyTorch and exports as ONNX
+  ``RoiAlign`` (opset >= 16) with ``coordinate_transformation_mode``
+  ``half_pixel`` for ``aligned=True`` and ``output_half_pixel`` otherwise;
+  :func:`onnx_roi_align_symbolic` gives mmcv's own ``RoIAlignFunction`` the
+  same mapping while a model is exported (RefineMask's fusion stages call
+  mmcv's function directly);
+* :func:`extract_roi_feats` is mmdet's ``SingleRoIExtractor.forward`` without
+  its data-dependent branch (a level without RoIs is still in the graph).
+"""
+from contextlib import contextmanager
+from typing import Iterator, Sequence
+
+import torch
+from torch import Tensor, nn
+
+# ONNX NonMaxSuppression needs a cap per class: larger than any box count
+_MAX_OUTPUT_BOXES = 1 << 30
+
+
+class _NMS(torch.autograd.Function):
+    """Indices kept by NMS on (N, 4) boxes, in descending score order."""
+
+    @staticmethod
+    def forward(ctx, boxes: Tensor, scores: Tensor,
+                iou_threshold: float) -> Tensor:
+        from mmcv.ops import nms
+        if boxes.shape[0] == 0:
+            return boxes.new_zeros((0, ), dtype=torch.long)
+        return nms(boxes, scores, iou_threshold)[1]
+
+    @staticmethod
+    def symbolic(g, boxes, scores, iou_threshold: float):
+        boxes = g.op('Unsqueeze', boxes,
+                     g.op('Constant', value_t=torch.tensor([0])))
+        scores = g.op('Unsqueeze', scores,
+                      g.op('Constant', value_t=torch.tensor([0, 1])))
+        max_out = g.op('Constant',
+                       value_t=torch.tensor([_MAX_OUTPUT_BOXES]))
+        iou = g.op('Constant',
+                   value_t=torch.tensor([iou_threshold], dtype=torch.float))
+        # (K, 3) rows of (batch, class, box): the box index is column 2
+        selected = g.op('NonMaxSuppression', boxes, scores, max_out, iou)
+        return g.op('Gather', selected,
+                    g.op('Constant', value_t=torch.tensor(2)), axis_i=1)
+
+
+def nms_indices(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
+    """Greedy NMS (IoU > ``iou_threshold`` suppresses), mmcv's semantics.
+
+    Args:
+        boxes (Tensor): (N, 4) boxes ``(x1, y1, x2, y2)``.
+        scores (Tensor): (N, ) scores.
+        iou_threshold (float): IoU above which the lower-scored box goes.
+
+    Returns:
+        Tensor: (K, ) int64 indices of the kept boxes, best score first.
+    """
+    return _NMS.apply(boxes, scores, float(iou_threshold))
+
+
+def batched_nms_indices(boxes: Tensor, scores: Tensor, idxs: Tensor,
+                        iou_threshold: float) -> Tensor:
+    """NMS within each value of ``idxs`` (class or level), by mmcv's
+    ``batched_nms`` offset trick: boxes of different groups are moved apart
+    by ``group * (max coordinate + 1)`` so that they never overlap.
+
+    Returns:
+        Tensor: (K, ) indices of the kept boxes, best score first.
+    """
+    # the zero keeps the max defined for zero boxes (coordinates are >= 0
+    # after clipping, so it does not change the offsets)
+    max_coordinate = torch.cat([boxes.reshape(-1), boxes.new_zeros(1)]).max()
+    offsets = idxs.to(boxes) * (max_coordinate + 1)
+    return nms_indices(boxes + offsets[:, None], scores, iou_threshold)
+
+
+class _RoIAlign(torch.autograd.Function):
+    """mmcv's RoIAlign (avg pooling) with an opset-16 ONNX mapping."""
+
+    @staticmethod
+    def forward(ctx, feats: Tensor, rois: Tensor, output_size: tuple,
+                spatial_scale: float, sampling_ratio: int,
+                aligned: bool) -> Tensor:
+        from mmcv.ops import roi_align as mmcv_roi_align
+        if rois.shape[0] == 0:
+            return feats.new_zeros((0, feats.shape[1]) + tuple(output_size))
+        return mmcv_roi_align(feats, rois, output_size, spatial_scale,
+                              sampling_ratio, 'avg', aligned)
+
+    @staticmethod
+    def symbolic(g, feats, rois, output_size, spatial_scale, sampling_ratio,
+                 aligned):
+        return _roi_align_graph(g, feats, rois, output_size, spatial_scale,
+                                sampling_ratio, 'avg', aligned)
+
+
+def _roi_align_graph(g, feats, rois, output_size, spatial_scale,
+                     sampling_ratio, pool_mode, aligned):
+    """ONNX RoiAlign nodes for mmcv's (N, 5) ``(batch, x1, y1, x2, y2)``."""
+    if pool_mode != 'avg':
+        raise ValueError(f'RoIAlign pool_mode={pool_mode!r} has no ONNX '
+                         "export here (only 'avg', the one mmdet uses)")
+
+    def column(start, end):
+        return g.op('Slice', rois,
+                    g.op('Constant', value_t=torch.tensor([start])),
+                    g.op('Constant', value_t=torch.tensor([end])),
+                    g.op('Constant', value_t=torch.tensor([1])))
+
+    batch = g.op('Cast', g.op('Squeeze', column(0, 1),
+                              g.op('Constant', value_t=torch.tensor([1]))),
+                 to_i=7)  # int64
+    out_h, out_w = (output_size, output_size) if isinstance(
+        output_size, int) else output_size
+    return g.op('RoiAlign', feats, column(1, 5), batch,
+                coordinate_transformation_mode_s='half_pixel'
+                if aligned else 'output_half_pixel',
+                mode_s='avg',
+                output_height_i=int(out_h),
+                output_width_i=int(out_w),
+                sampling_ratio_i=int(sampling_ratio),
+                spatial_scale_f=float(spatial_scale))
+
+
+def roi_align(layer: nn.Module, feats: Tensor, rois: Tensor) -> Tensor:
+    """Apply an mmcv ``RoIAlign`` module's settings to ``rois`` (N, 5).
+
+    Returns:
+        Tensor: (N, C, out_h, out_w) features.
+    """
+    if getattr(layer, 'pool_mode', 'avg') != 'avg':
+        raise ValueError(f'{type(layer).__name__} pool_mode='
+                         f'{layer.pool_mode!r} has no ONNX export here')
+    out = layer.output_size
+    out = (out, out) if isinstance(out, int) else tuple(out)
+    return _RoIAlign.apply(feats, rois, out, float(layer.spatial_scale),
+                           int(layer.sampling_ratio), bool(layer.aligned))
+
+
+def extract_roi_feats(extractor: nn.Module, feats: Sequence[Tensor],
+                      rois: Tensor) -> Tensor:
+    """RoI features of an mmdet ``SingleRoIExtractor`` (or subclass: the
+    level rule is its own ``map_roi_levels``), traceable: every level's
+    RoIAlign runs on the RoIs of that level, however many there are.
+
+    Args:
+        extractor (nn.Module): The RoI extractor of the model.
+        feats (Sequence[Tensor]): Pyramid levels (B, C, H_l, W_l).
+        rois (Tensor): (N, 5) RoIs ``(batch, x1, y1, x2, y2)``.
+
+    Returns:
+        Tensor: (N, C, out_h, out_w).
+    """
+    layers = extractor.roi_layers
+    feats = feats[:len(layers)]
+    if len(layers) == 1:
+        return roi_align(layers[0], feats[0], rois)
+    levels = extractor.map_roi_levels(rois, len(layers))
+    out = layers[0].output_size
+    out = (out, out) if isinstance(out, int) else tuple(out)
+    roi_feats = feats[0].new_zeros((rois.shape[0], extractor.out_channels) +
+                                   out)
+    for i, layer in enumerate(layers):
+        inds = (levels == i).nonzero().squeeze(1)
+        roi_feats[inds] = roi_align(layer, feats[i], rois[inds])
+    return roi_feats
+
+
+@contextmanager
+def onnx_roi_align_symbolic() -> Iterator[None]:
+    """Export mmcv's ``RoIAlignFunction`` (called by model code directly)
+    as opset-16 ``RoiAlign`` inside the ``with`` block."""
+    from mmcv.ops.roi_align import RoIAlignFunction
+    previous = RoIAlignFunction.__dict__.get('symbolic')
+
+    def symbolic(g, input, rois, output_size, spatial_scale=1.0,
+                 sampling_ratio=0, pool_mode='avg', aligned=True):
+        return _roi_align_graph(g, input, rois, output_size, spatial_scale,
+                                sampling_ratio, pool_mode, aligned)
+
+    RoIAlignFunction.symbolic = staticmethod(symbolic)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del RoIAlignFunction.symbolic
+        else:
+            RoIAlignFunction.symbolic = previous
