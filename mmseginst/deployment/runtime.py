@@ -115,6 +115,11 @@ class ONNXRuntimeDetector:
 
     def run(self, inputs: torch.Tensor, meta: dict) -> InstanceData:
         """One preprocessed image ``(1, 3, H, W)`` -> results."""
+        outs = self.session.run(None, self.feeds(inputs, meta))
+        return self.postprocess(outs, inputs, meta)
+
+    def feeds(self, inputs: torch.Tensor, meta: dict) -> dict:
+        """The session's inputs for one preprocessed image."""
         shape = self.info['shape']
         if shape is not None and list(inputs.shape[2:]) != list(shape):
             raise ValueError(
@@ -126,8 +131,11 @@ class ONNXRuntimeDetector:
         feeds = dict(
             input=inputs.numpy().astype(np.float32),
             img_shape=np.array(meta['img_shape'][:2], dtype=np.float32))
-        outs = self.session.run(None, {k: v for k, v in feeds.items()
-                                       if k in self.input_names})
+        return {k: v for k, v in feeds.items() if k in self.input_names}
+
+    def postprocess(self, outs: list, inputs: torch.Tensor,
+                    meta: dict) -> InstanceData:
+        """The session's outputs -> ``InstanceData`` at the original size."""
         outs = {k: torch.from_numpy(v)
                 for k, v in zip(self.info['outputs'], outs)}
         if self.head is not None:

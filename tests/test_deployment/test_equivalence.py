@@ -1,0 +1,119 @@
+"""Every method exported to ONNX gives, in ONNX Runtime, the detections of
+the PyTorch model on the same images: boxes within 1e-3 relative, the same
+labels, scores within 1e-4, mask IoU >= 0.99 per detection.
+
+Models are the shapes configs (tiny widths) and the main configs of each
+folder, with seeded initial weights and classification biases set so that
+every image has detections; inputs are the 64x64 tiny shapes images
+resized x2 (128x128).
+"""
+import os
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.dataset import Compose, pseudo_collate
+
+from conftest import REPO
+from mmseginst.deployment import (ONNXRuntimeDetector, compare_instances,
+                                  export_onnx)
+from mmseginst.registry import MODELS
+from mmseginst.utils import register_all_modules
+from mmseginst.utils.misc import drop_pretrained
+
+SHAPES_CONFIGS = [
+    'mask_rcnn/mask-rcnn_r18-w32_fpn_shapes.py',
+    'centermask/centermask_r18-w32_fpn_shapes.py',
+    'embedmask/embedmask_r18-w32_fpn_shapes.py',
+    'refinemask/refinemask_r18-w32_fpn_shapes.py',
+    'centermask_point/centermask-point_r18-w32_dla-up_shapes.py',
+    'spatial_embeddings/spatial-embeddings_r18-w32_fpn_shapes.py',
+]
+MAIN_CONFIGS = [
+    'mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py',
+    'centermask/centermask_v2-39_fpn_ms-3x_coco.py',
+    'centermask/centermask_r50_fpn_ms-1x_coco.py',
+    'embedmask/embedmask_r50_fpn_1x_coco.py',
+    'refinemask/refinemask_r50_fpn_1x_coco.py',
+    'refinemask/refinemask-faster-better_r50_fpn_1x_coco.py',
+    'centermask_point/'
+    'centermask-point_fcos_x101-64x4d_fpn_gn-head_ms-640-800-2x_coco.py',
+    'spatial_embeddings/spatial-embeddings_erfnet_1xb16-crop1024-20e_'
+    'cityscapes.py',
+]
+INPUT = 128
+
+
+def make_detections(model):
+    """Biases that give every image detections with initial weights:
+    objectness/class probabilities near 0.5, softmax classes spread."""
+    for name, module in model.named_modules():
+        leaf = name.split('.')[-1]
+        if leaf in ('conv_cls', 'rpn_cls') and module.bias is not None:
+            torch.nn.init.constant_(module.bias, 0.0)
+        elif leaf == 'fc_cls':
+            bias = torch.linspace(3.0, -3.0, module.bias.numel())
+            bias[-1] = -8.0  # background
+            module.bias.data.copy_(bias)
+    if type(model).__name__ == 'SpatialEmbeddings':
+        seeds = model.mask_head.decoders[1].output_conv
+        torch.nn.init.constant_(seeds.bias, 3.0)  # seed probability 0.95
+
+
+def build(config):
+    register_all_modules(init_default_scope=True)
+    cfg = Config.fromfile(osp.join(REPO, 'configs', config))
+    drop_pretrained(cfg.model)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    make_detections(model)
+    return cfg, model.eval()
+
+
+def val_batches(root, num=3):
+    """Batches of one tiny shapes val image, resized to INPUT."""
+    pipeline = Compose([
+        dict(type='LoadImageFromFile'),
+        dict(type='Resize', scale=(INPUT, INPUT), keep_ratio=True),
+        dict(type='PackDetInputs',
+             meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                        'scale_factor'))
+    ])
+    names = sorted(os.listdir(osp.join(root, "val")))
+    return [pseudo_collate([pipeline(dict(img_path=osp.join(root, 'val', n),
+                                          img_id=i))])
+            for i, n in enumerate(names[:num])]
+
+
+def check_equivalent(config, root, tmp_path):
+    cfg, model = build(config)
+    onnx_file = str(tmp_path / 'model.onnx')
+    export_onnx(model, onnx_file, (INPUT, INPUT))
+    detector = ONNXRuntimeDetector(cfg, onnx_file)
+    nontrivial = 0
+    for data in val_batches(root):
+        with torch.no_grad():
+            ref = model.test_step(data)[0].pred_instances
+        got = detector.predict(data)[0].pred_instances
+        res = compare_instances(ref, got)
+        assert res['num_ref'] == res['num_test'] > 0, (config, res)
+        assert res['same_labels'], (config, res)
+        assert res['max_box_rel_diff'] <= 1e-3, (config, res)
+        assert res['max_score_diff'] <= 1e-4, (config, res)
+        assert res['min_mask_iou'] >= 0.99, (config, res)
+        assert res.get('max_mask_score_diff', 0) <= 1e-4, (config, res)
+        area = got.masks.flatten(1).sum(1)
+        nontrivial += int(((area > 0) & (area < got.masks[0].numel())).sum())
+    assert nontrivial > 0, f'{config}: every mask is empty or full'
+
+
+@pytest.mark.parametrize('config', SHAPES_CONFIGS)
+def test_shapes_config_equivalent(config, tiny_shapes, tmp_path):
+    check_equivalent(config, tiny_shapes, tmp_path)
+
+
+@pytest.mark.parametrize('config', MAIN_CONFIGS)
+def test_main_config_equivalent(config, tiny_shapes, tmp_path):
+    check_equivalent(config, tiny_shapes, tmp_path)
