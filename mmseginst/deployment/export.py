@@ -5,7 +5,7 @@ from typing import Optional, Sequence
 import torch
 from torch import nn
 
-from .ops import onnx_roi_align_symbolic
+from .ops import onnx_mmcv_symbolics
 from .wrappers.base import build_wrapper
 
 METADATA_KEY = 'mmseginst'
@@ -30,7 +30,7 @@ def export_onnx(model: nn.Module,
                 out_file: str,
                 shape: Sequence[int],
                 dynamic: bool = False,
-                opset: int = 17,
+                opset: int = 19,
                 extra_metadata: Optional[dict] = None) -> dict:
     """Trace ``model`` (in eval mode) through its export wrapper and save it.
 
@@ -40,7 +40,7 @@ def export_onnx(model: nn.Module,
         shape (Sequence[int]): (H, W) of the traced input; the only input
             shape of a static export.
         dynamic (bool): Export with dynamic height and width.
-        opset (int): ONNX opset, >= 16.
+        opset (int): ONNX opset, >= 16 (19 for DeformConv).
         extra_metadata (dict, optional): Stored with the wrapper's metadata.
 
     Returns:
@@ -64,7 +64,7 @@ def export_onnx(model: nn.Module,
         axes = {k: {0: 'num_dets'} for k in outputs}
     if dynamic:
         axes['input'] = {2: 'height', 3: 'width'}
-    with torch.no_grad(), onnx_roi_align_symbolic():
+    with torch.no_grad(), onnx_mmcv_symbolics():
         try:
             torch.onnx.export(
                 wrapper, (img, img_shape),

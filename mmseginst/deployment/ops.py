@@ -1,4 +1,4 @@
-"""Traceable NMS and RoIAlign with their ONNX mappings.
+"""Traceable NMS, RoIAlign and DCNv2 with their ONNX mappings.
 
 mmcv 2.1's ``nms`` has no ONNX symbolic, and its ``RoIAlign`` symbolic
 targets opset 10 with a half-pixel workaround. Here:
@@ -10,9 +10,12 @@ targets opset 10 with a half-pixel workaround. Here:
 * :func:`roi_align` runs mmcv's ``roi_align`` in PyTorch and exports as ONNX
   ``RoiAlign`` (opset >= 16) with ``coordinate_transformation_mode``
   ``half_pixel`` for ``aligned=True`` and ``output_half_pixel`` otherwise;
-  :func:`onnx_roi_align_symbolic` gives mmcv's own ``RoIAlignFunction`` the
+  :func:`onnx_mmcv_symbolics` gives mmcv's own ``RoIAlignFunction`` the
   same mapping while a model is exported (RefineMask's fusion stages call
   mmcv's function directly);
+* mmcv's modulated deformable conv (DCNv2: CenterMask-Point's DLA-34,
+  VoVNet-DCN) exports as ONNX ``DeformConv`` (opset 19) instead of mmcv's
+  custom-domain operator, which ONNX Runtime does not have;
 * :func:`extract_roi_feats` is mmdet's ``SingleRoIExtractor.forward`` without
   its data-dependent branch (a level without RoIs is still in the graph).
 """
@@ -175,23 +178,49 @@ def extract_roi_feats(extractor: nn.Module, feats: Sequence[Tensor],
     return roi_feats
 
 
+def _roi_align_symbolic(g, input, rois, output_size, spatial_scale=1.0,
+                        sampling_ratio=0, pool_mode='avg', aligned=True):
+    return _roi_align_graph(g, input, rois, output_size, spatial_scale,
+                            sampling_ratio, pool_mode, aligned)
+
+
+def _deform_conv_symbolic(g, input, offset, mask, weight, bias, stride,
+                          padding, dilation, groups, deform_groups):
+    """mmcv's modulated deformable conv (DCNv2) as ONNX ``DeformConv``
+    (opset 19): same (dy, dx) offset layout and mask per kernel tap."""
+    pair = lambda v: [int(v)] * 2 if isinstance(v, int) else \
+        [int(i) for i in v]  # noqa: E731
+    pads = pair(padding)
+    inputs = [input, weight, offset]
+    inputs += [bias] if bias is not None and \
+        not bias.node().mustBeNone() else [g.op('Constant',
+                                                value_t=torch.tensor([]))]
+    return g.op('DeformConv', *inputs, mask,
+                dilations_i=pair(dilation),
+                group_i=int(groups),
+                offset_group_i=int(deform_groups),
+                pads_i=pads + pads,
+                strides_i=pair(stride))
+
+
 @contextmanager
-def onnx_roi_align_symbolic() -> Iterator[None]:
-    """Export mmcv's ``RoIAlignFunction`` (called by model code directly)
-    as opset-16 ``RoiAlign`` inside the ``with`` block."""
+def onnx_mmcv_symbolics() -> Iterator[None]:
+    """Inside the ``with`` block, export mmcv's ``RoIAlignFunction``
+    (called by model code directly) as opset-16 ``RoiAlign`` and its
+    ``ModulatedDeformConv2dFunction`` (DCNv2) as opset-19 ``DeformConv``
+    instead of mmcv's custom-domain operators."""
+    from mmcv.ops.modulated_deform_conv import ModulatedDeformConv2dFunction
     from mmcv.ops.roi_align import RoIAlignFunction
-    previous = RoIAlignFunction.__dict__.get('symbolic')
-
-    def symbolic(g, input, rois, output_size, spatial_scale=1.0,
-                 sampling_ratio=0, pool_mode='avg', aligned=True):
-        return _roi_align_graph(g, input, rois, output_size, spatial_scale,
-                                sampling_ratio, pool_mode, aligned)
-
-    RoIAlignFunction.symbolic = staticmethod(symbolic)
+    patches = [(RoIAlignFunction, _roi_align_symbolic),
+               (ModulatedDeformConv2dFunction, _deform_conv_symbolic)]
+    previous = [cls.__dict__.get('symbolic') for cls, _ in patches]
+    for cls, fn in patches:
+        cls.symbolic = staticmethod(fn)
     try:
         yield
     finally:
-        if previous is None:
-            del RoIAlignFunction.symbolic
-        else:
-            RoIAlignFunction.symbolic = previous
+        for (cls, _), old in zip(patches, previous):
+            if old is None:
+                del cls.symbolic
+            else:
+                cls.symbolic = old

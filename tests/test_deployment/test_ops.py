@@ -7,11 +7,11 @@ import torch
 from torch import nn
 
 from mmseginst.deployment.ops import (batched_nms_indices, nms_indices,
-                                      onnx_roi_align_symbolic, roi_align)
+                                      onnx_mmcv_symbolics, roi_align)
 
 
 def run_onnx(module, inputs, path, names=('a', 'b'), dynamic=None):
-    with onnx_roi_align_symbolic():
+    with onnx_mmcv_symbolics():
         torch.onnx.export(module, inputs, str(path), dynamo=False,
                           opset_version=17, input_names=list(names),
                           dynamic_axes=dynamic)

@@ -1,7 +1,7 @@
 """Export a trained detector to one ONNX file for ONNX Runtime.
 
     python tools/deployment/export_onnx.py CONFIG CHECKPOINT --out model.onnx \
-        [--shape H W] [--dynamic] [--opset 17] [--verify [--image IMG]]
+        [--shape H W] [--dynamic] [--opset 19] [--verify [--image IMG]]
 
 Without ``--dynamic`` the graph takes one input size, ``--shape`` (default:
 the test pipeline's fixed resize, padded as the data preprocessor pads). With
@@ -33,7 +33,8 @@ def parse_args(argv=None):
                    help='input height and width of a static export')
     p.add_argument('--dynamic', action='store_true',
                    help='dynamic input height and width')
-    p.add_argument('--opset', type=int, default=17)
+    p.add_argument('--opset', type=int, default=19,
+                   help='ONNX opset (>= 16; 19 for deformable convs)')
     p.add_argument('--verify', action='store_true',
                    help='compare PyTorch and ONNX Runtime on one image')
     p.add_argument('--image', help='image for --verify (default: the first '
