@@ -61,11 +61,13 @@ def masked_topk(scores: Tensor, score_thr: float,
 def filter_min_size(boxes: Tensor, min_size: float) -> Tensor:
     """Indices of the boxes wider and higher than ``min_size`` (mmdet's
     ``min_bbox_size`` rule; -1 or None keeps all)."""
-    if min_size is None or min_size < 0:
-        return torch.arange(boxes.shape[0])
     w = boxes[:, 2] - boxes[:, 0]
     h = boxes[:, 3] - boxes[:, 1]
-    return ((w > min_size) & (h > min_size)).nonzero().squeeze(1)
+    if min_size is None or min_size < 0:
+        valid = torch.ones_like(w, dtype=torch.bool)
+    else:
+        valid = (w > min_size) & (h > min_size)
+    return valid.nonzero().squeeze(1)
 
 
 def rpn_proposals(rpn_head, cls_scores: List[Tensor],

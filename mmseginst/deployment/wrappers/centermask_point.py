@@ -112,7 +112,7 @@ class CenterMaskPointWrapper(DeployWrapper):
             heatmaps[-1], kernel=cfg['local_maximum_kernel']).contiguous()
         k = min(cfg['topk'], heatmap[0].numel())
         scores, inds, labels, ys, xs = get_topk_from_heatmap(heatmap, k=k)
-        flat = (ys * heatmap.shape[3] + xs).long()[0]
+        flat = inds[0]  # y * W + x of each peak
         boxes = head._boxes_at(whs[-1], offsets[-1], torch.zeros_like(flat),
                                flat, tuple(img.shape[2:]))
         shapes = None

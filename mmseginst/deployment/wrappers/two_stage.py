@@ -57,7 +57,7 @@ class TwoStageWrapper(DeployWrapper):
         extractor = roi_head.bbox_roi_extractor \
             if roi_head.share_roi_extractor else roi_head.mask_roi_extractor
         feats = extract_roi_feats(extractor, x, rois)
-        if roi_head.share_roi_extractor and roi_head.with_shared_head:
+        if roi_head.with_shared_head:
             feats = roi_head.shared_head(feats)
         if hasattr(roi_head, 'semantic_head'):  # RefineMask
             semantic_feat, semantic_pred = roi_head.semantic_head(x[0])
