@@ -68,7 +68,8 @@ def build_model(cfg: Config, checkpoint: str, config: str):
     try:
         load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
     except RuntimeError as err:
-        if 'state_dict' not in str(err):
+        if not any(k in str(err) for k in ('do not match', 'mismatch',
+                                           'state_dict')):
             raise
         raise ValueError(f'checkpoint {checkpoint} does not match the model '
                          f'of {config} ({type(model).__name__}): {err}'
