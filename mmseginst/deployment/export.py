@@ -52,7 +52,9 @@ def export_onnx(model: nn.Module,
         raise ValueError(f'opset {opset} < {MIN_OPSET}: ONNX RoiAlign has '
                          'the half-pixel mode of aligned=True from opset 16')
     name = type(model).__name__
-    wrapper = build_wrapper(model.eval())
+    # a fresh module is in training mode, which torch.onnx.export restores
+    # on the wrapper, and so on the model, after tracing
+    wrapper = build_wrapper(model).eval()
     height, width = (int(v) for v in shape)
     img = torch.randn(1, 3, height, width)
     img_shape = torch.tensor([height, width], dtype=torch.float32)

@@ -91,6 +91,7 @@ def check_equivalent(config, root, tmp_path):
     cfg, model = build(config)
     onnx_file = str(tmp_path / 'model.onnx')
     export_onnx(model, onnx_file, (INPUT, INPUT))
+    assert not model.training  # the export leaves the model's mode alone
     detector = ONNXRuntimeDetector(cfg, onnx_file)
     nontrivial = 0
     for data in val_batches(root):
