@@ -1,6 +1,7 @@
 """Export wrapper of CenterMask-Point (Wang et al.): heatmap peaks (or the
 FCOS variant's detections), Local Shape and Global Saliency assembled into
 masks inside the graph."""
+import math
 from typing import Optional, Tuple
 
 import torch
@@ -49,7 +50,7 @@ def assemble_on_grid(boxes: Tensor, scale: Tuple[float, float],
     probs = inside.to(boxes.dtype)
     if shape_logits is not None:
         num, dim = shape_logits.shape
-        size = int(round(dim**0.5))
+        size = math.isqrt(int(dim))  # S, a constant of the model
         gy = (ys - y1 + 0.5) / (y2 - y1) * 2 - 1  # (N, H)
         gx = (xs - x1 + 0.5) / (x2 - x1) * 2 - 1  # (N, W)
         grid = torch.stack([
