@@ -191,10 +191,13 @@ def _deform_conv_symbolic(g, input, offset, mask, weight, bias, stride,
     pair = lambda v: [int(v)] * 2 if isinstance(v, int) else \
         [int(i) for i in v]  # noqa: E731
     pads = pair(padding)
-    inputs = [input, weight, offset]
-    inputs += [bias] if bias is not None and \
-        not bias.node().mustBeNone() else [g.op('Constant',
-                                                value_t=torch.tensor([]))]
+    if bias is None or bias.node().mustBeNone():
+        # DeformConv's bias is optional only as the last input: zeros (M,)
+        channels = g.op('Slice', g.op('Shape', weight),
+                        g.op('Constant', value_t=torch.tensor([0])),
+                        g.op('Constant', value_t=torch.tensor([1])))
+        bias = g.op('ConstantOfShape', channels)
+    inputs = [input, weight, offset, bias]
     return g.op('DeformConv', *inputs, mask,
                 dilations_i=pair(dilation),
                 group_i=int(groups),
