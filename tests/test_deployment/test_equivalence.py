@@ -54,7 +54,16 @@ TINY_VARIANTS = {
           mask_head=dict(in_channels=64, feat_channels=64))),
     'refinemask_faster_better':
     ('refinemask/refinemask-faster-better_r50_fpn_1x_coco.py',
-     dict(backbone=R18, neck=dict(in_channels=[32, 64, 128, 256]))),
+     dict(backbone=R18,
+          neck=dict(in_channels=[32, 64, 128, 256], out_channels=64),
+          rpn_head=dict(in_channels=64, feat_channels=64),
+          roi_head=dict(
+              bbox_roi_extractor=dict(out_channels=64),
+              bbox_head=dict(in_channels=64, fc_out_channels=256),
+              mask_roi_extractor=dict(out_channels=64),
+              semantic_head=dict(in_channels=64, conv_out_channels=64),
+              mask_head=dict(in_channels=64, conv_out_channels=64,
+                             semantic_channels=64)))),
     'spatial_embeddings_erfnet':
     ('spatial_embeddings/spatial-embeddings_erfnet_shapes.py', {}),
 }
