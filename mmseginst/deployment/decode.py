@@ -14,7 +14,7 @@ from typing import List, Tuple
 import torch
 from torch import Tensor
 
-from .ops import batched_nms_indices
+from .ops import batched_nms_indices, topk_at_most
 
 _DROPPED = -1.0
 
@@ -48,8 +48,8 @@ def masked_topk(scores: Tensor, score_thr: float,
     if score_thr is not None:
         scores = torch.where(scores > score_thr, scores,
                              scores.new_tensor(_DROPPED))
-    if 0 < k < scores.shape[0]:
-        scores, inds = scores.topk(k)
+    if k > 0:
+        scores, inds = topk_at_most(scores, k)
     else:
         scores, inds = scores.sort(descending=True)
     if score_thr is None:

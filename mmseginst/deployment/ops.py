@@ -20,7 +20,7 @@ targets opset 10 with a half-pixel workaround. Here:
   its data-dependent branch (a level without RoIs is still in the graph).
 """
 from contextlib import contextmanager
-from typing import Iterator, Sequence
+from typing import Iterator, Sequence, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -84,6 +84,31 @@ def batched_nms_indices(boxes: Tensor, scores: Tensor, idxs: Tensor,
     max_coordinate = torch.cat([boxes.reshape(-1), boxes.new_zeros(1)]).max()
     offsets = idxs.to(boxes) * (max_coordinate + 1)
     return nms_indices(boxes + offsets[:, None], scores, iou_threshold)
+
+
+class _TopK(torch.autograd.Function):
+    """The ``min(k, n)`` largest of (n, ) values, best first; ``n`` is read
+    in the graph, so a dynamic-shape export does not freeze it."""
+
+    @staticmethod
+    def forward(ctx, values: Tensor, k: int):
+        return values.topk(min(k, values.shape[0]))
+
+    @staticmethod
+    def symbolic(g, values, k: int):
+        n = g.op('Shape', values)
+        k = g.op('Min', n, g.op('Constant', value_t=torch.tensor([k])))
+        return g.op('TopK', values, k, axis_i=0, largest_i=1, sorted_i=1,
+                    outputs=2)
+
+
+def topk_at_most(values: Tensor, k: int) -> Tuple[Tensor, Tensor]:
+    """``values.topk(min(k, len(values)))`` with ``min`` in the graph.
+
+    Returns:
+        tuple[Tensor, Tensor]: The values (best first) and their indices.
+    """
+    return _TopK.apply(values, int(k))
 
 
 class _RoIAlign(torch.autograd.Function):

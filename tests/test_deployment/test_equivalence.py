@@ -98,11 +98,11 @@ def build(config, overrides=None):
     return cfg, model.eval()
 
 
-def val_batches(root, num=3):
+def val_batches(root, num=3, size=INPUT):
     """Batches of one tiny shapes val image, resized to INPUT."""
     pipeline = Compose([
         dict(type='LoadImageFromFile'),
-        dict(type='Resize', scale=(INPUT, INPUT), keep_ratio=True),
+        dict(type='Resize', scale=(size, size), keep_ratio=True),
         dict(type='PackDetInputs',
              meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                         'scale_factor'))
@@ -113,14 +113,15 @@ def val_batches(root, num=3):
             for i, n in enumerate(names[:num])]
 
 
-def check_equivalent(config, root, tmp_path, overrides=None):
+def check_equivalent(config, root, tmp_path, overrides=None, dynamic=False,
+                     size=INPUT):
     cfg, model = build(config, overrides)
     onnx_file = str(tmp_path / 'model.onnx')
-    export_onnx(model, onnx_file, (INPUT, INPUT))
+    export_onnx(model, onnx_file, (INPUT, INPUT), dynamic=dynamic)
     assert not model.training  # the export leaves the model's mode alone
     detector = ONNXRuntimeDetector(cfg, onnx_file)
     nontrivial = 0
-    for data in val_batches(root):
+    for data in val_batches(root, size=size):
         with torch.no_grad():
             ref = model.test_step(data)[0].pred_instances
         got = detector.predict(data)[0].pred_instances
@@ -148,3 +149,9 @@ def test_shapes_config_equivalent(config, tiny_shapes, tmp_path):
 def test_main_architecture_equivalent(name, tiny_shapes, tmp_path):
     config, overrides = TINY_VARIANTS[name]
     check_equivalent(config, tiny_shapes, tmp_path, overrides)
+
+
+@pytest.mark.parametrize('config', [SHAPES_CONFIGS[0], SHAPES_CONFIGS[2]])
+def test_dynamic_export_other_input_size(config, tiny_shapes, tmp_path):
+    # traced at 128x128, run at 96x96
+    check_equivalent(config, tiny_shapes, tmp_path, dynamic=True, size=96)
