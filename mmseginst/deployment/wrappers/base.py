@@ -34,9 +34,11 @@ class DeployWrapper(nn.Module):
         output_names (tuple[str]): Names of the graph outputs, in order.
         mask_kind (str): How the runtime turns the mask output into masks
             at the original image size: ``'roi'`` (RoI-resolution
-            probabilities, pasted), ``'grid'`` (probabilities on a feature
-            grid, zero outside each box, resized), ``'clustering'`` (the
-            raw head output, clustered after the session).
+            probabilities, pasted), ``'embedding_grid'`` (EmbedMask's
+            stride-4 probabilities, resampled), ``'saliency_grid'``
+            (CenterMask-Point's assembled masks on the saliency grid,
+            resized), ``'clustering'`` (the raw head output, clustered after
+            the session).
 
     Args:
         model (nn.Module): The detector, in eval mode.
