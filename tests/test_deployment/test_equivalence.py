@@ -72,7 +72,9 @@ INPUT = 128
 
 def make_detections(model):
     """Biases that give every image detections with initial weights:
-    objectness/class probabilities near 0.5, softmax classes spread."""
+    objectness/class probabilities near 0.5, softmax classes spread, seeds
+    above the seed threshold, Global Saliency near 0.9 (the assembled
+    masks then straddle ``mask_thr``)."""
     for name, module in model.named_modules():
         leaf = name.split('.')[-1]
         if leaf in ('conv_cls', 'rpn_cls') and module.bias is not None:
@@ -81,6 +83,10 @@ def make_detections(model):
             bias = torch.linspace(3.0, -3.0, module.bias.numel())
             bias[-1] = -8.0  # background
             module.bias.data.copy_(bias)
+    saliency = getattr(getattr(model, 'mask_head', None), 'saliency_head',
+                       None)
+    if saliency is not None:  # CenterMask-Point: masks around mask_thr
+        torch.nn.init.constant_(saliency[-1].bias, 2.0)
     if type(model).__name__ == 'SpatialEmbeddings':
         seeds = model.mask_head.decoders[1].output_conv
         torch.nn.init.constant_(seeds.bias, 3.0)  # seed probability 0.95
