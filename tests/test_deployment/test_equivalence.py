@@ -72,17 +72,32 @@ INPUT = 128
 
 def make_detections(model):
     """Biases that give every image detections with initial weights:
-    objectness/class probabilities near 0.5, softmax classes spread, seeds
-    above the seed threshold, Global Saliency near 0.9 (the assembled
-    masks then straddle ``mask_thr``)."""
+    objectness/class probabilities near 0.5, softmax classes spread, FCOS
+    boxes of a few strides, seeds above the seed threshold, mask logits
+    with Kaiming-scale weights and a Global Saliency near 0.9 (the
+    assembled masks then straddle ``mask_thr``)."""
     for name, module in model.named_modules():
         leaf = name.split('.')[-1]
         if leaf in ('conv_cls', 'rpn_cls') and module.bias is not None:
             torch.nn.init.constant_(module.bias, 0.0)
+        elif leaf == 'conv_reg':  # FCOS: boxes 2 strides wide, not ~0
+            torch.nn.init.constant_(module.bias, 1.0)
         elif leaf == 'fc_cls':
             bias = torch.linspace(3.0, -3.0, module.bias.numel())
             bias[-1] = -8.0  # background
             module.bias.data.copy_(bias)
+    # mask predictors whose initial weights give probabilities of 0.5
+    # everywhere (SAG-Mask's std 0.001, zero Local Shapes) get spread ones,
+    # so that masks have a shape and few pixels lie at the threshold
+    spread = [m for n, m in model.named_modules()
+              if n.split('.')[-1] == 'conv_logits']
+    for head in (getattr(model, 'bbox_head', None),
+                 getattr(model, 'mask_head', None)):
+        for name in ('shape_head', 'saliency_head'):
+            if getattr(head, name, None) is not None:
+                spread.append(getattr(head, name)[-1])
+    for conv in spread:
+        torch.nn.init.kaiming_normal_(conv.weight)
     saliency = getattr(getattr(model, 'mask_head', None), 'saliency_head',
                        None)
     if saliency is not None:  # CenterMask-Point: masks around mask_thr
