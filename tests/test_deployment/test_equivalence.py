@@ -80,8 +80,9 @@ def make_detections(model):
         leaf = name.split('.')[-1]
         if leaf in ('conv_cls', 'rpn_cls') and module.bias is not None:
             torch.nn.init.constant_(module.bias, 0.0)
-        elif leaf == 'conv_reg':  # FCOS: boxes 2 strides wide, not ~0
-            torch.nn.init.constant_(module.bias, 1.0)
+        elif leaf == 'conv_reg':  # FCOS: boxes of a few strides (or exp(2.5)
+            # = 12 pixels per side without norm_on_bbox), not ~0
+            torch.nn.init.constant_(module.bias, 2.5)
         elif leaf == 'fc_cls':
             bias = torch.linspace(3.0, -3.0, module.bias.numel())
             bias[-1] = -8.0  # background
