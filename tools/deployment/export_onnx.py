@@ -107,7 +107,15 @@ def main(argv=None):
         cfg.merge_from_dict(args.cfg_options)
     from mmseginst.deployment import export_onnx
     model = build_model(cfg, args.checkpoint, args.config)
-    shape = args.shape or default_shape(cfg)
+    if args.shape:
+        shape = args.shape
+    elif args.dynamic:  # any size traces; the test resize if there is one
+        try:
+            shape = default_shape(cfg)
+        except ValueError:
+            shape = [256, 256]
+    else:
+        shape = default_shape(cfg)
     meta = export_onnx(model, args.out, shape, dynamic=args.dynamic,
                        opset=args.opset,
                        extra_metadata=dict(config=osp.basename(args.config)))
