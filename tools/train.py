@@ -15,7 +15,8 @@ from mmengine.runner import Runner
 
 from mmseginst.utils import register_all_modules
 from mmseginst.utils.config_checks import check_data_paths
-from mmseginst.utils.dist_utils import setup_cpu_distributed
+from mmseginst.utils.dist_utils import (process_group_teardown,
+                                         setup_cpu_distributed)
 from mmseginst.utils.tool_args import add_common_args, load_config
 
 
@@ -97,4 +98,5 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    with process_group_teardown():
+        main()
