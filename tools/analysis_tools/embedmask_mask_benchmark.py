@@ -9,8 +9,8 @@ Compares, on the same random stride-4 pixel embeddings and detections:
   runs: ``p`` only inside each box padded by 2 cells, resampled only over
   the box's output window;
 * ``dense``: the straightforward version: ``p`` for every detection on the
-  whole stride-4 grid, zero outside the padded box, ``F.interpolate`` of all
-  maps to the full image, threshold.
+  whole stride-4 grid, log-probability -10 outside the padded box,
+  ``F.interpolate`` of all maps to the full image, threshold at log(0.53).
 
 Both give the same masks (``tests/test_models/test_layers/
 test_embedding_coupling.py``). Each variant runs in a fresh process; the
@@ -27,6 +27,7 @@ the share of its mask computation: the pixel-embedding branch
 """
 import argparse
 import json
+import math
 import resource
 import statistics
 import subprocess
@@ -84,14 +85,13 @@ def make_inputs(args):
 
 
 def dense_masks(pixels, embeds, margins, regions, out_shape):
-    prob = torch.exp(-embedding_sq_distance(pixels, embeds, margins))
-    keep = torch.zeros_like(prob, dtype=torch.bool)
+    log_prob = -embedding_sq_distance(pixels, embeds, margins)
+    dense = torch.full_like(log_prob, -10.)
     for n, (x1, y1, x2, y2) in enumerate(regions.tolist()):
-        keep[n, y1:y2, x1:x2] = True
-    prob = prob * keep
-    up = F.interpolate(prob[None], scale_factor=STRIDE, mode='bilinear',
+        dense[n, y1:y2, x1:x2] = log_prob[n, y1:y2, x1:x2]
+    up = F.interpolate(dense[None], scale_factor=STRIDE, mode='bilinear',
                        align_corners=False)[0]
-    return up[:, :out_shape[0], :out_shape[1]] > THR
+    return up[:, :out_shape[0], :out_shape[1]] > math.log(THR)
 
 
 def run_variant(args):
@@ -104,8 +104,9 @@ def run_variant(args):
 
     def once():
         if args.variant == 'bounded':
+            resized = tuple(STRIDE * g for g in pixels.shape[-2:])
             return box_bounded_masks(pixels, embeds, margins, regions,
-                                     out_shape, (STRIDE, STRIDE), THR)
+                                     out_shape, resized, THR)
         return dense_masks(pixels, embeds, margins, regions, out_shape)
 
     if cuda:

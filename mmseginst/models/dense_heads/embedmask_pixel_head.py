@@ -12,14 +12,19 @@ proposals' first two channels, at their locations).
 Training (``loss_by_feat``): for every ground truth with sampled proposals,
 the mean proposal embedding and margin give ``p`` on the stride-4 grid and a
 Lovász hinge on ``log p - log(1 - p)`` is taken against the mask, over the
-whole image (current) or the box padded by 10% + 1 cell (arXiv v1); losses
-are averaged over the ground truths of an image, then over images. arXiv v1
-adds the smooth loss between the proposals of an instance.
+whole image (current) or the box padded by 10% + 1 cell (arXiv v1); as in
+the official ``embed_mask/loss.py``, losses are averaged over the ground
+truths of an image that received at least one proposal, summed over the
+images and divided by the batch size. arXiv v1 adds the smooth loss between
+the proposals of an instance.
 
 Inference (``predict_by_feat``): each detection uses its own embedding and
-margin, evaluated only inside its box padded by 2 cells, resampled to the
-output size and thresholded (0.53 current, 0.5 v1).
+margin; its log-probability is evaluated only inside its box padded by 2
+cells (-10 outside), resampled to the output size and thresholded at
+``log(mask_thr)`` (0.53 current, 0.5 v1), as the official CUDA kernel and
+``coco_eval.py`` do.
 """
+import math
 from typing import Dict, List, Optional, Tuple
 
 import torch
@@ -226,10 +231,11 @@ class EmbedMaskPixelHead(BaseMaskHead):
                 self._mask_targets(gt.masks, grid_shape, dist.device)[has])
             if self.loss_box_padding is not None:
                 valids.append(self._box_regions(gt.bboxes[has], grid_shape))
-            # mean over the GTs of an image (with or without proposals),
-            # then over the images of the batch
-            weights.append(dist.new_full((int(has.sum()), ),
-                                         1. / (num_gts * num_imgs)))
+            # official: mean over the GTs of an image that have proposals,
+            # summed over images, divided by the number of images
+            num_valid = int(has.sum())
+            weights.append(dist.new_full((num_valid, ),
+                                         1. / (num_valid * num_imgs)))
             if self.loss_smooth is not None:
                 loss_smooth = loss_smooth + self.loss_smooth(
                     embeds,
@@ -254,6 +260,21 @@ class EmbedMaskPixelHead(BaseMaskHead):
         return losses
 
     # ------------------------------------------------------------ inference
+    def _mask_output_shapes(self, meta: dict, grid_shape: Tuple[int, int],
+                            rescale: bool) -> Tuple[tuple, tuple]:
+        """(kept, resized) shapes of the mask maps, as the official
+        ``coco_eval.py``: the whole stride-4 grid (H, W) is resized to
+        ``ceil(H * stride * ori_h / img_h)`` (and likewise W) and cropped to
+        ``ori_shape``; without ``rescale``, to ``H * stride`` cropped to
+        ``img_shape``."""
+        grid_size = [g * self.mask_stride for g in grid_shape]
+        if not rescale:
+            return tuple(meta['img_shape'][:2]), tuple(grid_size)
+        ori, img = meta['ori_shape'][:2], meta['img_shape'][:2]
+        resized = tuple(
+            math.ceil(size * o / i) for size, o, i in zip(grid_size, ori, img))
+        return tuple(ori), resized
+
     def predict_by_feat(self,
                         pixel_embeds: Tensor,
                         batch_img_metas: List[dict],
@@ -276,22 +297,19 @@ class EmbedMaskPixelHead(BaseMaskHead):
         """
         mask_thr = self.test_cfg.get('mask_thr', 0.5)
         padding = self.test_cfg.get('mask_box_padding', 2)
+        grid_shape = pixel_embeds.shape[-2:]
         for img, (results, meta) in enumerate(zip(results_list,
                                                   batch_img_metas)):
-            if rescale:
-                out_shape = meta['ori_shape'][:2]
-                w_scale, h_scale = meta['scale_factor'][:2]
-            else:
-                out_shape, w_scale, h_scale = meta['img_shape'][:2], 1., 1.
+            out_shape, resized_shape = self._mask_output_shapes(
+                meta, grid_shape, rescale)
             regions = boxes_to_grid_regions(results.bboxes, self.mask_stride,
-                                            padding, pixel_embeds.shape[-2:])
+                                            padding, grid_shape)
             results.masks = box_bounded_masks(
                 pixel_embeds[img],
                 self.add_coordinates(results.embeds, results.points),
-                results.margins, regions, out_shape,
-                (self.mask_stride / h_scale, self.mask_stride / w_scale),
-                mask_thr)
+                results.margins, regions, out_shape, resized_shape, mask_thr)
             if rescale:
+                w_scale, h_scale = meta['scale_factor'][:2]
                 results.bboxes = scale_boxes(results.bboxes,
                                              (1 / w_scale, 1 / h_scale))
             for key in ('embeds', 'margins', 'points'):
