@@ -1,6 +1,6 @@
 """SpatialEmbeddings clustering: plain vs fast, and its share of inference.
 
-    python tools/analysis_tools/benchmark_clustering.py \
+    python projects/spatial_embeddings_study/benchmark_clustering.py \
         [--shape 1024 2048] [--instances 25] [--repeat 3] \
         [--plain-repeat 1] [--seed 0] \
         [--config CONFIG] [--no-network] [--threads N] [--json OUT]
