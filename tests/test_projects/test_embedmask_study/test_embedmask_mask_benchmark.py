@@ -1,10 +1,10 @@
-"""projects/embedmask_study/embedmask_mask_benchmark.py: the box-bounded and
-the dense mask step agree on its inputs, and a small run of the CLI (its
-timings are not checked: speed is what the script measures)."""
+"""projects/embedmask_study/embedmask_mask_benchmark.py: on the inputs it
+draws, the box-bounded mask step and the dense one it is compared with give
+the same masks (its timings are not checked: speed is what the script
+measures, not what tests assert)."""
 import argparse
 
 import torch
-from conftest import run_tool
 
 from mmseginst.models.layers.embedding_coupling import (
     box_bounded_masks, boxes_to_grid_regions)
@@ -27,11 +27,3 @@ def test_bounded_and_dense_give_the_same_masks():
     assert bounded.shape == dense.shape == (6, 64, 96)
     assert dense.any() and torch.equal(bounded, dense)
 
-
-def test_cli_prints_both_variants():
-    proc = run_tool([
-        'projects/embedmask_study/embedmask_mask_benchmark.py', '--shape',
-        '64', '96', '--num-dets', '4', '--repeat', '1', '--threads', '1'
-    ])
-    rows = [line.split()[0] for line in proc.stdout.splitlines()[-2:]]
-    assert rows == ['bounded', 'dense']
