@@ -2,15 +2,15 @@
 # trained for 1400 iterations instead of 800 within the same 15-minute CPU
 # budget: bfloat16 autocast (CPUAutocastOptimWrapper; parameters, gradients
 # and Adam state stay float32) and channels-last weights (ChannelsLastHook)
-# make an iteration 1.7-1.9x cheaper on a CPU with bfloat16 units
-# (AVX512-BF16/AMX; tools/analysis_tools/benchmark_train_step.py). The
+# make an iteration cheaper on a CPU with bfloat16 units (AVX512-BF16/AMX;
+# measure yours with tools/analysis_tools/benchmark_train_step.py). The
 # model, data, learning rate and evaluation are those of the 800-iteration
 # config; its baseline is mask-rcnn_r18-w32_fpn_1400it_shapes.py (float32).
 # On a CPU without bfloat16 units autocast is slower than float32 (the
 # wrapper warns): --cfg-options optim_wrapper.enabled=False there.
 _base_ = './centermask-point_r18-w32_dla-up_shapes.py'
 # one lr step (x0.1) at 90% instead of the shapes schedule's two at 75% and
-# 90%: at seeds 0-3 +0.011 to +0.035 segm AP (README); one evaluation
+# 90% (our choice, docs/shapes_study.md); one evaluation
 max_iters = 1400
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 param_scheduler = [

@@ -4,11 +4,9 @@
 # BN), CenterNet's upsampling neck up to stride 4, all five heads at width 64
 # and the shapes schedule (AdamW, 800 iterations, batch 8).
 # Images are upsampled x2 (256x256), as the paper feeds 512x512 to a stride-4
-# network: at 128 px the median object spans 4.5 cells and even a perfect
-# stride-4 mask (area-downsampled ground truth, bilinear upsampling) reaches
-# only 0.77 mean IoU on the val set (0.94 at stride 2). Masks and boxes are
-# returned at the original 128x128 size. An iteration takes about 1.04 s
-# alone on the 2-core CPU: 14 min 18 s from start to metrics (README).
+# network (our choice: at 128 px a stride-4 grid is too coarse for the
+# smallest shapes); masks and boxes are returned at the original 128x128
+# size. The runs behind these values: docs/shapes_study.md, CenterMask-Point.
 _base_ = [
     '../_base_/datasets/shapes_instance.py',
     '../_base_/schedules/schedule_shapes.py',
@@ -48,10 +46,8 @@ model = dict(
         num_classes=num_classes,
         in_channels=32,
         feat_channels=64,
-        # the paper's S=32: the Local Shape 1x1 conv runs only at object
-        # centers, so S costs nothing here. segm AP 0.209 / 0.165 / 0.144
-        # (three runs) against 0.171 / 0.174 / 0.151 with S=16: within the
-        # run-to-run spread (README)
+        # the paper's S=32 (the Local Shape 1x1 conv runs only at object
+        # centers, so S costs nothing here)
         shape_size=32),
     mask_head=dict(
         type='GlobalSaliencyHead',
@@ -62,9 +58,8 @@ model = dict(
     train_cfg=dict(min_overlap=0.3),
     test_cfg=dict(topk=100, local_maximum_kernel=3, score_thr=0.0,
                   mask_thr=0.4))
-# AdamW at 4e-3 (4x the baseline's 1e-3): the heatmap branch converges
-# slowly; segm AP 0.123 (1e-3) -> 0.157 (2e-3) -> 0.174 (4e-3) in 1-thread runs
-# (configs/centermask_point/README.md)
+# AdamW at 4e-3 (our choice: 4x the shapes baseline's 1e-3, since the
+# heatmap branch converges slowly from scratch)
 optim_wrapper = dict(optimizer=dict(lr=4e-3))
 default_hooks = dict(checkpoint=dict(interval=800))
 

@@ -1,7 +1,6 @@
 # RefineMask on shapes (refinemask_r18-w32_fpn_shapes.py) on the
-# 400-iteration schedule, which trains within 15 minutes on 2 CPU cores
-# (the 800-iteration config takes about 27); its baseline is
-# configs/mask_rcnn/mask-rcnn_r18-w32_fpn_400it_shapes.py.
+# 400-iteration schedule, the one that trains within the 15-minute CPU
+# budget; its baseline is mask-rcnn_r18-w32_fpn_400it_shapes.py.
 _base_ = './refinemask_r18-w32_fpn_shapes.py'
 # schedule_shapes.py at half length: lr x0.1 at 75% and 90%, one evaluation
 max_iters = 400

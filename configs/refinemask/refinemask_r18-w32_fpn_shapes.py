@@ -3,11 +3,11 @@
 # ResNet-18 w32 backbone, 64-channel FPN, data, schedule and iterations).
 # The paper's heads at a quarter of their width (semantic head and instance
 # convs with 64 channels, stages 64 -> 32 -> 16 channels) and box losses x2.
-# One change of scale: the stages stop at 56x56 (14 -> 28 -> 56), since the
-# shapes are 8-64 px large and a 112x112 mask would only upsample them; the
-# 112 stage would also cost ~2/3 of the head's CPU time (thin convs at
-# large sizes). BAR loss as in the paper: full BCE at 14 and 28, boundary
-# region at 56, the paper's weights of those stages (0.25, 0.5, 0.75).
+# One change of scale (our choice): the stages stop at 56x56 (14 -> 28 ->
+# 56), since the shapes are 8-64 px large and a 112x112 mask would only
+# upsample them at the highest CPU cost. BAR loss as in the paper: full BCE
+# at 14 and 28, boundary region at 56, the paper's weights of those stages
+# (0.25, 0.5, 0.75).
 _base_ = '../mask_rcnn/mask-rcnn_r18-w32_fpn_shapes.py'
 num_classes = 4
 model = dict(

@@ -1,6 +1,6 @@
 """How much of CenterMask-Point's mask error comes from its boxes.
 
-    python tools/analysis_tools/box_oracle.py CONFIG CHECKPOINT \
+    python projects/centermask_point_study/box_oracle.py CONFIG CHECKPOINT \
         [--expand 1.15 1.3] [--threads N] [--json OUT] \
         [--cfg-options KEY=VALUE ...]
 

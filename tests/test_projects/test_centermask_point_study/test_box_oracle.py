@@ -1,5 +1,5 @@
-"""tools/analysis_tools/box_oracle.py on a CenterMask-Point model whose
-heads are set by hand, and a run of the CLI."""
+"""projects/centermask_point_study/box_oracle.py on a CenterMask-Point
+model whose heads are set by hand, and a run of the CLI."""
 import json
 import os.path as osp
 
@@ -14,8 +14,10 @@ from mmengine.structures import InstanceData
 
 from mmseginst.registry import MODELS
 from mmseginst.utils import register_all_modules
-from tools.analysis_tools.box_oracle import (image_oracle, mask_ious,
-                                             scale_boxes, summarise)
+from projects.centermask_point_study.box_oracle import (image_oracle,
+                                                        mask_ious,
+                                                        scale_boxes,
+                                                        summarise)
 
 CONFIG = osp.join(REPO, 'configs', 'centermask_point',
                   'centermask-point_r18-w32_dla-up_shapes.py')
@@ -112,7 +114,8 @@ def test_cli(tiny_shapes, tmp_path):
     ckpt = tmp_path / 'cmp.pth'
     torch.save(dict(state_dict=model.state_dict()), ckpt)
     out = tmp_path / 'oracle.json'
-    proc = run_tool(['tools/analysis_tools/box_oracle.py', CONFIG, str(ckpt),
+    proc = run_tool(['projects/centermask_point_study/box_oracle.py', CONFIG,
+                     str(ckpt),
                      '--expand', '1.2', '--json', str(out), '--cfg-options',
                      *data_options(tiny_shapes)[2:3]])
     assert 'gt center, predicted size' in proc.stdout

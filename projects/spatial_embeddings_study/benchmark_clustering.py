@@ -1,6 +1,6 @@
 """SpatialEmbeddings clustering: plain vs fast, and its share of inference.
 
-    python tools/analysis_tools/benchmark_clustering.py \
+    python projects/spatial_embeddings_study/benchmark_clustering.py \
         [--shape 1024 2048] [--instances 25] [--repeat 3] \
         [--plain-repeat 1] [--seed 0] \
         [--config CONFIG] [--no-network] [--threads N] [--json OUT]
@@ -116,7 +116,7 @@ def main():
                              head.pixel_pitch)
     emb, sigma, seed = head.decode(pred, (h, w))
     kw = {k: v for k, v in head.test_cfg.items()
-          if k not in ('clustering', 'mask_thr', 'max_per_img')}
+          if k not in ('clustering', 'mask_thr', 'max_per_img', 'score')}
     kw['sigma_scale'] = head.loss_embed.sigma_scale
     maps = (emb[0], sigma[0], seed[0, 0])
     print(f'torch {torch.__version__}, threads {torch.get_num_threads()}, '

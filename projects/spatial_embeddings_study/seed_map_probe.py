@@ -1,6 +1,6 @@
 """Can a SpatialEmbeddings model learn class-specific seed maps, and when?
 
-    python tools/analysis_tools/seed_map_probe.py \
+    python projects/spatial_embeddings_study/seed_map_probe.py \
         [--config CONFIG] [--iters 800] [--probe-every 200] [--size 64] \
         [--batch 4] [--lr 1e-3] [--seed 0] [--threads N] [--json OUT]
 
@@ -17,7 +17,7 @@ diagonal and a small off-diagonal; maps that only learned "object" have
 equal columns.
 
 Used to tell apart a loss that cannot separate classes from one that needs
-more iterations to do it (configs/spatial_embeddings/README.md).
+more iterations to do it (docs/shapes_study.md, SpatialEmbeddings).
 """
 import argparse
 import json

@@ -1,12 +1,14 @@
-"""tools/analysis_tools/seed_map_probe.py: the table on hand-made seeds,
-the synthetic images, and a two-iteration run of the CLI."""
+"""projects/spatial_embeddings_study/seed_map_probe.py: the table on
+hand-made seeds, the synthetic images, and a two-iteration run of the
+CLI."""
 import json
 
 import numpy as np
 import torch
 from conftest import run_tool
 
-from tools.analysis_tools.seed_map_probe import colour_squares, seed_table
+from projects.spatial_embeddings_study.seed_map_probe import (colour_squares,
+                                                              seed_table)
 
 
 def test_seed_table_means_per_object_then_per_class():
@@ -44,7 +46,8 @@ def test_colour_squares_draw_each_class_in_its_channel():
 
 def test_cli_prints_and_writes_tables(tmp_path):
     out = tmp_path / 'probe.json'
-    proc = run_tool(['tools/analysis_tools/seed_map_probe.py', '--iters',
+    proc = run_tool(['projects/spatial_embeddings_study/seed_map_probe.py',
+                     '--iters',
                      '2', '--probe-every', '1', '--size', '32', '--batch',
                      '2', '--json', str(out)])
     assert proc.stdout.count('mean seed inside objects') == 2

@@ -1,6 +1,6 @@
 """Peak memory and latency of EmbedMask's mask step for N detections.
 
-    python tools/analysis_tools/embedmask_mask_benchmark.py \
+    python projects/embedmask_study/embedmask_mask_benchmark.py \
         --shape 800 1344 --num-dets 100 --repeat 5 [--device cuda]
 
 Compares, on the same random stride-4 pixel embeddings and detections:
