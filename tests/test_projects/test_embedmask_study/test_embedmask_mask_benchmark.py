@@ -21,8 +21,9 @@ def test_bounded_and_dense_give_the_same_masks():
     assert pixels.shape == (4, 16, 24) and boxes.shape == (6, 4)
     regions = boxes_to_grid_regions(boxes, STRIDE, PADDING,
                                     pixels.shape[-2:])
+    resized = tuple(STRIDE * g for g in pixels.shape[-2:])
     bounded = box_bounded_masks(pixels, embeds, margins, regions, out_shape,
-                                (STRIDE, STRIDE), THR)
+                                resized, THR)
     dense = dense_masks(pixels, embeds, margins, regions, out_shape)
     assert bounded.shape == dense.shape == (6, 64, 96)
     assert dense.any() and torch.equal(bounded, dense)
