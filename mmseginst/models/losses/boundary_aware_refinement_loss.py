@@ -18,10 +18,9 @@ from typing import List, Sequence
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from mmseginst.models.layers.boundary_band import (boundary_band,
-                                                   compose_refined_logits,
-                                                   upsample_region)
-from mmseginst.registry import MODELS
+from ...registry import MODELS
+from ..layers.boundary_band import (boundary_band, compose_refined_logits,
+                                    upsample_region)
 
 
 def bar_loss(stage_logits: Sequence[Tensor],
