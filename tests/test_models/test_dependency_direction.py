@@ -3,9 +3,11 @@ imports of every file (ast), so that it stays as designed:
 
 * layers/ and utils/ hold what several components share: they import no
   head, detector, backbone or loss;
-* a head file (dense_heads/, roi_heads/) imports layers/ and utils/, never
-  another head's file (except a head it subclasses), a backbone or a loss;
-  other components reach it through registered builds (``MODELS.build``);
+* a head file (dense_heads/, roi_heads/ and its mask_heads/) imports
+  layers/, utils/ and RoI extractors, never another head's file (except a
+  head it subclasses), a backbone or a loss; other components reach it
+  through registered builds (``MODELS.build``);
+* RoI extractors (roi_heads/roi_extractors/) import no head;
 * backbones, necks and losses import no head or detector, and no loss or
   backbone of another kind;
 * imports inside the package are relative.
@@ -29,6 +31,7 @@ FORBIDDEN = {
     'utils': HEADS + ('detectors', 'backbones', 'losses', 'necks'),
     'dense_heads': HEADS + ('detectors', 'backbones', 'losses', 'necks'),
     'roi_heads': HEADS + ('detectors', 'backbones', 'losses', 'necks'),
+    'roi_extractors': HEADS + ('detectors', 'backbones', 'losses', 'necks'),
     'backbones': HEADS + ('detectors', 'losses', 'necks'),
     'necks': HEADS + ('detectors', 'losses', 'backbones'),
     'losses': HEADS + ('detectors', 'backbones', 'necks'),
@@ -73,6 +76,8 @@ def folder_of(module):
     parts = module.split('.')
     if parts[:2] != ['mmseginst', 'models'] or len(parts) < 3:
         return None
+    if parts[2:4] == ['roi_heads', 'roi_extractors']:
+        return 'roi_extractors'
     return parts[2]
 
 
