@@ -78,8 +78,10 @@ class CenterMaskRoIHead(StandardRoIHead):
             outs += (self._mask_iou_forward(mask_results, labels), )
         return outs
 
-    def _mask_forward(self, x: Tuple[Tensor], rois: Tensor,
-                      batch_img_metas: Optional[List[dict]]) -> dict:
+    def _mask_forward(self,
+                      x: Tuple[Tensor],
+                      rois: Tensor,
+                      batch_img_metas: Optional[List[dict]] = None) -> dict:
         """Mask logits ``mask_preds`` (R, K, 28, 28) and RoI features
         ``mask_feats`` of ``rois`` (R, 5); the image metas give
         :class:`AdaptiveRoIExtractor` its ``A_input`` (Eq. 2)."""
