@@ -98,6 +98,10 @@ class CenterMaskPointHead(CenterNetHead):
         if shape_size is not None:
             self.shape_head = self._build_head(in_channels, feat_channels,
                                                shape_size**2)
+        unknown = set(train_cfg or {}) - {'min_overlap'}
+        if unknown:
+            raise ValueError(f'unknown train_cfg keys {sorted(unknown)} of '
+                             'CenterMaskPointHead; valid: min_overlap')
         self.min_overlap = (train_cfg or {}).get('min_overlap', 0.3)
         self.test_cfg = dict(topk=100, local_maximum_kernel=3, score_thr=0.0)
         self.test_cfg.update(test_cfg or {})

@@ -53,6 +53,11 @@ def test_bias_prior_and_output_shapes():
     assert no_shape((x, ))[3][0] is None
     with pytest.raises(ValueError, match='shape_size'):
         make_head(shape_size=0)
+    # a train_cfg key the head does not know (e.g. the removed mask_boxes)
+    # is named, not ignored
+    assert make_head(train_cfg=dict(min_overlap=0.7)).min_overlap == 0.7
+    with pytest.raises(ValueError, match='mask_boxes'):
+        make_head(train_cfg=dict(mask_boxes='predicted'))
 
 
 def test_targets_hand_made():
