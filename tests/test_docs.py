@@ -19,16 +19,8 @@ LINK = re.compile(r'\[[^\]]*\]\(([^)\s]+)\)')
 CODE_PATH = re.compile(
     r'`((?:mmseginst|tools|configs|projects|docs|demo|tests)/'
     r'[\w./-]+\.(?:py|md|yml|sh))`')
-# Files that other branches of the same release write or move, which the
-# pages already name at their new place: the shapes variant configs move
-# from their method folders to configs/shapes/ (`structure` branch) and
-# docs/reproducibility.md is written on the `trust` branch. Until the new
-# place exists, a moved config counts where it is now and the new page is
-# not required; once it exists, the links are checked like any other.
-MOVING_TO_SHAPES = ('mask-rcnn_r18-w32_fpn_400it_shapes.py',
-                    'mask-rcnn_r18-w32_fpn_1400it_shapes.py',
-                    'refinemask_r18-w32_fpn_400it_shapes.py',
-                    'centermask-point_r18-w32_dla-up_bf16-1400it_shapes.py')
+# Pages that another branch of the same release writes
+# (docs/reproducibility.md, `trust` branch): not required until it exists.
 NEW_PAGES = ('docs/reproducibility.md', )
 
 
@@ -37,10 +29,6 @@ def _exists(path):
         return True
     if osp.relpath(path, REPO) in NEW_PAGES:
         return True
-    parent, name = osp.split(path)
-    if parent == osp.join(REPO, 'configs', 'shapes') and \
-            name in MOVING_TO_SHAPES and not osp.isdir(parent):
-        return bool(glob.glob(osp.join(REPO, 'configs', '*', name)))
     return False
 
 

@@ -8,20 +8,15 @@
 # smallest shapes); masks and boxes are returned at the original 128x128
 # size. The runs behind these values: docs/shapes_study.md, CenterMask-Point.
 _base_ = [
+    '../_base_/models/centermask-point_dla34.py',
     '../_base_/datasets/shapes_instance.py',
     '../_base_/schedules/schedule_shapes.py',
     '../_base_/default_runtime_iter.py'
 ]
 num_classes = 4
 model = dict(
-    type='CenterMaskPoint',
-    data_preprocessor=dict(
-        type='DetDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_size_divisor=32),
     backbone=dict(
+        _delete_=True,
         type='ResNet',
         depth=18,
         base_channels=32,
@@ -36,30 +31,16 @@ model = dict(
     # 4..32, plain convs for CPU speed): on 128x128 images C5 is 4x4, too
     # coarse for mmdet's skip-less deconvolution neck (CTResNetNeck).
     neck=dict(
-        type='DLAUpNeck',
         in_channels=(32, 64, 128, 256),
         start_level=0,
         end_level=3,
         use_dcn=False),
-    bbox_head=dict(
-        type='CenterMaskPointHead',
-        num_classes=num_classes,
-        in_channels=32,
-        feat_channels=64,
-        # the paper's S=32 (the Local Shape 1x1 conv runs only at object
-        # centers, so S costs nothing here)
-        shape_size=32),
-    mask_head=dict(
-        type='GlobalSaliencyHead',
-        num_classes=num_classes,
-        in_channels=32,
-        feat_channels=64,
-        saliency_type='class_specific'),
-    train_cfg=dict(min_overlap=0.3),
-    test_cfg=dict(topk=100, local_maximum_kernel=3, score_thr=0.0,
-                  mask_thr=0.4))
-# AdamW at 4e-3 (our choice: 4x the shapes baseline's 1e-3, since the
-# heatmap branch converges slowly from scratch)
+    # all heads at width 64; the paper's S=32 (the Local Shape 1x1 conv runs
+    # only at object centers, so S costs nothing here)
+    bbox_head=dict(num_classes=num_classes, in_channels=32, feat_channels=64),
+    mask_head=dict(num_classes=num_classes, in_channels=32, feat_channels=64))
+# AdamW at 4e-3 (4x the baseline's 1e-3) [our choice]: the heatmap branch
+# converges slowly (docs/shapes_study.md, CenterMask-Point)
 optim_wrapper = dict(optimizer=dict(lr=4e-3))
 default_hooks = dict(checkpoint=dict(interval=800))
 

@@ -60,7 +60,8 @@ class ShapesSpec:
                 f'min(height, width)] = [1, '
                 f'{self.max_size_ratio * min(self.height, self.width)}]')
         if self.max_instances < 0:
-            raise ValueError(f'max_instances={self.max_instances} must be >= 0')
+            raise ValueError(
+                f'max_instances={self.max_instances} must be >= 0')
 
 
 @dataclass
@@ -133,7 +134,8 @@ def _random_colour(rng: np.random.Generator) -> np.ndarray:
 
 def _touching_offset(base: np.ndarray, outline: np.ndarray,
                      anchor: np.ndarray, direction: np.ndarray,
-                     start: float, hw: Tuple[int, int]) -> Optional[np.ndarray]:
+                     start: float,
+                     hw: Tuple[int, int]) -> Optional[np.ndarray]:
     """Slide ``outline`` from ``anchor + start * direction`` towards the
     anchor and return the first mask whose 1-pixel dilation meets ``base``
     while the mask itself does not overlap it (two shapes that touch)."""
@@ -305,7 +307,8 @@ def generate_shapes_dataset(out_dir: str,
                             num_train: int = 600,
                             num_val: int = 100,
                             seed: int = 0,
-                            spec: Optional[ShapesSpec] = None) -> Dict[str, str]:
+                            spec: Optional[ShapesSpec] = None
+                            ) -> Dict[str, str]:
     """Generate train and val splits in COCO format under ``out_dir``.
 
     Layout: ``out_dir/{train,val}/NNNNNN.png`` and

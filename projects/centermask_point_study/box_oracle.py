@@ -40,7 +40,7 @@ from mmengine.runner import load_checkpoint
 from mmengine.structures import InstanceData
 from torch import Tensor
 
-from mmseginst.models.dense_heads.centermask_point_head import decode_boxes
+from mmseginst.models.utils import decode_boxes
 from mmseginst.registry import DATASETS, MODELS
 from mmseginst.utils import register_all_modules
 

@@ -116,8 +116,8 @@ def main():
                              head.pixel_pitch)
     emb, sigma, seed = head.decode(pred, (h, w))
     kw = {k: v for k, v in head.test_cfg.items()
-          if k not in ('clustering', 'mask_thr', 'max_per_img', 'score')}
-    kw['sigma_scale'] = head.loss_embed.sigma_scale
+          if k not in ('clustering', 'mask_thr', 'max_per_img')}
+    kw['sigma_scale'] = head.sigma_scale
     maps = (emb[0], sigma[0], seed[0, 0])
     print(f'torch {torch.__version__}, threads {torch.get_num_threads()}, '
           f'maps {h}x{w}, {args.instances} drawn instances, '

@@ -6,8 +6,9 @@ ReLU), predicts D embedding channels with a 3x3 conv and upsamples them x2
 version the first two channels are "spatial": ``scale * (x, y) / 100`` of
 the pixel (the P3 location, before upsampling) is added to them, with one
 learnable ``scale`` shared with the proposal embeddings of
-:class:`EmbedMaskHead` (this head owns it and adds the same term to the
-proposals' first two channels, at their locations).
+:class:`EmbedMaskHead` (:class:`ScaledCoordinates`; this head couples the
+two sides, so it holds the scale and adds the same term to the proposals'
+first two channels, at their locations).
 
 Training (``loss_by_feat``): for every ground truth with sampled proposals,
 the mean proposal embedding and margin give ``p`` on the stride-4 grid and a
@@ -29,19 +30,20 @@ from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmcv.cnn import ConvModule, Scale
+from mmcv.cnn import ConvModule
 from mmdet.models.dense_heads.base_mask_head import BaseMaskHead
 from mmdet.structures.bbox import scale_boxes
 from mmdet.utils import ConfigType, InstanceList, OptConfigType
 from mmengine.config import ConfigDict
 from torch import Tensor, nn
 
-from mmseginst.registry import MODELS
+from ...registry import MODELS
 from ..layers.embedding_coupling import (box_bounded_masks,
                                          boxes_to_grid_regions,
                                          embedding_mask_logits,
                                          embedding_sq_distance)
-from ..losses.embedding_smooth_loss import group_mean
+from ..layers.scaled_coordinates import ScaledCoordinates
+from ..utils import group_mean
 
 
 @MODELS.register_module()
@@ -118,7 +120,7 @@ class EmbedMaskPixelHead(BaseMaskHead):
         ])
         self.conv_embed = nn.Conv2d(feat_channels, embed_dims, 3, padding=1)
         if num_spatial_dims:
-            self.position_scale = Scale(1.0)
+            self.position_scale = ScaledCoordinates(coord_divisor)
         self.loss_mask = MODELS.build(loss_mask)
         self.loss_smooth = MODELS.build(loss_smooth) if loss_smooth else None
 
@@ -128,9 +130,7 @@ class EmbedMaskPixelHead(BaseMaskHead):
         channels."""
         if not self.num_spatial_dims:
             return embeds
-        coords = self.position_scale(points.to(embeds.dtype))
-        return torch.cat(
-            [embeds[:, :2] + coords / self.coord_divisor, embeds[:, 2:]], 1)
+        return self.position_scale(embeds, points)
 
     def forward(self, x: Tuple[Tensor], positive_infos=None
                 ) -> Tuple[Tensor]:
@@ -166,7 +166,8 @@ class EmbedMaskPixelHead(BaseMaskHead):
         if hasattr(masks, 'to_tensor'):
             masks = masks.to_tensor(dtype=torch.float32, device=device)
         masks = masks.float()
-        full_h, full_w = round(h * self.mask_stride), round(w * self.mask_stride)
+        full_h = round(h * self.mask_stride)
+        full_w = round(w * self.mask_stride)
         masks = masks[:, :full_h, :full_w]
         masks = F.pad(masks, (0, full_w - masks.shape[-1], 0,
                               full_h - masks.shape[-2]))

@@ -18,7 +18,7 @@ window, so its memory does not grow with the number of detections beyond
 the boolean output itself.
 """
 import math
-from typing import Sequence, Tuple
+from typing import Tuple
 
 import torch
 from torch import Tensor

@@ -23,9 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from mmseginst.models.layers.boundary_band import (boundary_band,
-                                                   upsample_region)
-from mmseginst.registry import MODELS
+from ...registry import MODELS
+from ..layers.boundary_band import boundary_band, upsample_region
 
 
 def bar_loss(stage_logits: Sequence[Tensor],

@@ -18,9 +18,9 @@ from mmdet.utils import ConfigType
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from mmseginst.models.layers.semantic_fusion_module import (
-    SimpleSemanticFusionModule, class_logits)
-from mmseginst.registry import MODELS
+from ....registry import MODELS
+from ...layers.semantic_fusion_module import (SimpleSemanticFusionModule,
+                                              class_logits)
 from .refine_mask_head import RefineMaskHead
 
 

@@ -8,7 +8,7 @@ from mmdet.utils import InstanceList
 from mmengine.config import ConfigDict
 from torch import Tensor
 
-from mmseginst.registry import MODELS
+from ....registry import MODELS
 
 
 @MODELS.register_module()

@@ -6,14 +6,10 @@ import pytest
 import torch
 from mmcv.ops import roi_align
 from mmdet.models.roi_heads.roi_extractors import SingleRoIExtractor
-from mmdet.testing import demo_mm_inputs
-from mmengine.config import Config
 
-from conftest import REPO
-from mmseginst.models.roi_extractors import (AdaptiveRoIExtractor,
-                                             roi_img_shapes)
-from mmseginst.registry import MODELS
-from mmseginst.utils import register_all_modules
+from mmseginst.models.roi_heads.roi_extractors import AdaptiveRoIExtractor
+from mmseginst.models.roi_heads.roi_extractors.adaptive_roi_extractor import \
+    adaptive_roi_levels
 
 ROI_LAYER = dict(type='RoIAlign', output_size=7, sampling_ratio=0)
 
@@ -34,12 +30,14 @@ def test_hand_checked_levels():
         [1, 0, 0, 50, 60],  # 3000 of 5000 > 1/2 -> P5
         [1, 5, 5, 5, 9],  # zero area -> P3
     ], dtype=torch.float)
-    with ext.img_shapes([(100, 100, 3), (50, 100)]):
-        levels = ext.map_roi_levels(rois, 3)
+    levels = adaptive_roi_levels(rois, torch.tensor([10000., 5000.]), 3, 5)
     assert levels.tolist() == [2, 1, 1, 0, 0, 2, 0]
-    # outside the context the shapes are gone again
-    with pytest.raises(RuntimeError, match='image shapes'):
+    # the extractor maps only inside forward, which needs the shapes
+    with pytest.raises(RuntimeError, match='img_shapes'):
         ext.map_roi_levels(rois, 3)
+    feats = tuple(torch.randn(2, 4, 100 // s, 100 // s) for s in (8, 16, 32))
+    with pytest.raises(ValueError, match='img_shapes'):
+        ext(feats, rois)
 
 
 def test_matches_formula_on_random_boxes():
@@ -49,8 +47,8 @@ def test_matches_formula_on_random_boxes():
     xy = torch.rand(200, 2) * torch.tensor([w, h])
     wh = torch.rand(200, 2) * torch.tensor([w, h]) + 0.5
     rois = torch.cat([torch.zeros(200, 1), xy, xy + wh], dim=1)
-    with ext.img_shapes([dict(img_shape=(h, w))]):
-        levels = ext.map_roi_levels(rois, 4).tolist()
+    levels = adaptive_roi_levels(rois, torch.tensor([float(h * w)]),
+                                 ext.min_level, ext.max_level).tolist()
     for roi, level in zip(rois.tolist(), levels):
         area = (roi[3] - roi[1]) * (roi[4] - roi[2])
         k = math.ceil(5 - math.log2(h * w / area))
@@ -63,7 +61,7 @@ def test_features_come_from_the_assigned_level():
     feats = tuple(torch.randn(2, 4, 64 // s, 64 // s) for s in (8, 16, 32))
     rois = torch.tensor([[0, 0, 0, 60, 60], [1, 8, 8, 24, 24],
                          [1, 0, 0, 40, 30]], dtype=torch.float)
-    out = ext(feats, rois, img_shapes=[(64, 64), (64, 64)])
+    out = ext(feats, rois, img_shapes=[(64, 64), dict(img_shape=(64, 64))])
     # image area 4096: 3600 -> P5, 256 -> P3, 1200 -> ceil(3.23) = P4
     for i, level in enumerate([2, 0, 1]):
         expected = roi_align(feats[level], rois[i:i + 1], 7,
@@ -92,29 +90,3 @@ def test_empty_rois_and_bad_strides():
     with pytest.raises(ValueError, match='powers of 2'):
         extractor((8, 12, 32))
 
-
-def test_in_mask_rcnn_through_adaptive_level_roi_head():
-    """Usable in any two-stage config: Mask R-CNN with both extractors
-    replaced, config change only."""
-    register_all_modules()
-    cfg = Config.fromfile(f'{REPO}/configs/mask_rcnn/'
-                          'mask-rcnn_r18-w32_fpn_shapes.py')
-    roi = cfg.model.roi_head
-    roi.type = 'AdaptiveLevelRoIHead'
-    for key in ('bbox_roi_extractor', 'mask_roi_extractor'):
-        roi[key].type = 'AdaptiveRoIExtractor'
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    packed = demo_mm_inputs(2, [(3, 64, 64), (3, 48, 64)], num_items=[2, 0],
-                            num_classes=4, with_mask=True)
-    data = model.data_preprocessor(packed, True)
-    losses = model(**data, mode='loss')
-    assert torch.isfinite(model.parse_losses(losses)[0])
-    model.eval()
-    with torch.no_grad():
-        results = model(**model.data_preprocessor(packed, False),
-                        mode='predict')
-    assert results[1].pred_instances.masks.shape[-2:] == (48, 64)
-    with roi_img_shapes(model.roi_head, [(64, 64)]):
-        assert model.roi_head.mask_roi_extractor._img_areas.tolist() == [4096.]
-    assert model.roi_head.mask_roi_extractor._img_areas is None

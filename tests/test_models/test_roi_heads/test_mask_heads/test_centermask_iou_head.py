@@ -10,7 +10,8 @@ from mmengine.config import ConfigDict
 from mmengine.structures import InstanceData
 
 from mmseginst.models.roi_heads import CenterMaskIoUHead
-from mmseginst.models.roi_heads.maskiou_head import mask_iou_targets
+from mmseginst.models.roi_heads.mask_heads.centermask_iou_head import \
+    mask_iou_targets
 
 CFG = ConfigDict(mask_thr_binary=0.5)
 

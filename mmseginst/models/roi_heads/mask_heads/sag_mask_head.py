@@ -2,7 +2,7 @@
 from mmdet.models.roi_heads.mask_heads import FCNMaskHead
 from torch import Tensor, nn
 
-from mmseginst.registry import MODELS
+from ....registry import MODELS
 
 
 @MODELS.register_module()

@@ -12,13 +12,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
-from mmdet.structures.mask import (BitmapMasks, PolygonMasks,
-                                   polygon_to_bitmap)
+from mmdet.structures.mask import BitmapMasks, PolygonMasks, polygon_to_bitmap
 from mmdet.utils import ConfigType, InstanceList, OptConfigType
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from mmseginst.registry import MODELS
+from ....registry import MODELS
 
 
 def mask_union(masks) -> Optional[np.ndarray]:

@@ -21,10 +21,9 @@ from mmengine.config import ConfigDict
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from mmseginst.models.layers.boundary_band import compose_refined_logits
-from mmseginst.models.layers.semantic_fusion_module import (
-    SemanticFusionModule, class_logits)
-from mmseginst.registry import MODELS
+from ....registry import MODELS
+from ...layers.boundary_band import compose_refined_logits
+from ...layers.semantic_fusion_module import SemanticFusionModule, class_logits
 
 
 def check_stage_sizes(stage_sup_size: Sequence[int],

@@ -1,8 +1,6 @@
-# RefineMask on shapes (refinemask_r18-w32_fpn_shapes.py) on the
-# 400-iteration schedule, the one that trains within the 15-minute CPU
-# budget; its baseline is mask-rcnn_r18-w32_fpn_400it_shapes.py.
-_base_ = './refinemask_r18-w32_fpn_shapes.py'
-# schedule_shapes.py at half length: lr x0.1 at 75% and 90%, one evaluation
+# schedule_shapes.py at half length (400 iterations): the same AdamW,
+# warm-up and lr x0.1 at 75% and 90% of training, one evaluation at the end.
+_base_ = './schedule_shapes.py'
 max_iters = 400
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 param_scheduler = [
