@@ -35,6 +35,7 @@ from mmdet.models.dense_heads.base_mask_head import BaseMaskHead
 from mmdet.structures.bbox import scale_boxes
 from mmdet.utils import ConfigType, InstanceList, OptConfigType
 from mmengine.config import ConfigDict
+from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
 from ...registry import MODELS
@@ -209,56 +210,78 @@ class EmbedMaskPixelHead(BaseMaskHead):
         if positive_infos is None:
             raise ValueError('EmbedMaskPixelHead needs positive_infos from '
                              'the box head (EmbedMaskHead)')
-        num_imgs, grid_shape = len(batch_gt_instances), pixel_embeds.shape[-2:]
+        num_imgs = len(batch_gt_instances)
         # keeps every branch in the graph when nothing is sampled
         zero = pixel_embeds.sum() * 0 + sum(
             info.embeds.sum() * 0 + info.margins.sum() * 0
             for info in positive_infos)
-        logits, targets, valids, weights = [], [], [], []
-        loss_smooth = zero
+        terms, loss_smooth = [], zero
         for img, (gt, info) in enumerate(zip(batch_gt_instances,
                                              positive_infos)):
-            num_gts = len(gt)
-            if num_gts == 0 or len(info) == 0:
+            if len(gt) == 0 or len(info) == 0:
                 continue
             embeds = self.add_coordinates(info.embeds, info.points)
-            mean_embeds, counts = group_mean(embeds, info.gt_inds, num_gts)
-            mean_margins, _ = group_mean(info.margins, info.gt_inds, num_gts)
-            has = counts > 0
-            dist = embedding_sq_distance(pixel_embeds[img], mean_embeds[has],
-                                         mean_margins[has])
-            logits.append(embedding_mask_logits(dist))
-            targets.append(
-                self._mask_targets(gt.masks, grid_shape, dist.device)[has])
-            if self.loss_box_padding is not None:
-                valids.append(self._box_regions(gt.bboxes[has], grid_shape))
-            # official: mean over the GTs of an image that have proposals,
-            # summed over images, divided by the number of images
-            num_valid = int(has.sum())
-            weights.append(dist.new_full((num_valid, ),
-                                         1. / (num_valid * num_imgs)))
+            terms.append(self._image_mask_terms(pixel_embeds[img], gt, info,
+                                                embeds, num_imgs))
             if self.loss_smooth is not None:
                 loss_smooth = loss_smooth + self.loss_smooth(
                     embeds,
                     info.margins,
                     info.gt_inds,
-                    num_gts,
-                    weight=dist.new_full((num_gts, ),
-                                         1. / (num_gts * num_imgs)),
+                    len(gt),
+                    weight=embeds.new_full((len(gt), ),
+                                           1. / (len(gt) * num_imgs)),
                     reduction_override='sum')
-        if logits:
-            loss_mask = zero + self.loss_mask(
-                torch.cat(logits),
-                torch.cat(targets),
-                valid=torch.cat(valids) if valids else None,
-                weight=torch.cat(weights),
-                reduction_override='sum')
-        else:
-            loss_mask = zero
-        losses = dict(loss_mask=loss_mask)
+        losses = dict(loss_mask=zero + self._mask_loss(terms))
         if self.loss_smooth is not None:
             losses['loss_smooth'] = loss_smooth
         return losses
+
+    def _image_mask_terms(self, pixel_embeds: Tensor, gt: InstanceData,
+                          info: InstanceData, embeds: Tensor,
+                          num_imgs: int) -> Tuple[Tensor, ...]:
+        """Logits, targets, valid regions (or None) and weights of the
+        objects of one image that received proposals.
+
+        Args:
+            pixel_embeds (Tensor): (D, H, W) pixel embeddings of the image.
+            gt (InstanceData): its ground truth (``masks``, ``bboxes``).
+            info (InstanceData): its proposals (``margins``, ``gt_inds``).
+            embeds (Tensor): (P, D) proposal embeddings with coordinates.
+            num_imgs (int): images in the batch.
+
+        Returns:
+            tuple[Tensor]: (G', H, W) logits and targets, (G', H, W) valid
+            regions or None, (G',) weights; G' objects with proposals.
+        """
+        grid_shape, num_gts = pixel_embeds.shape[-2:], len(gt)
+        mean_embeds, counts = group_mean(embeds, info.gt_inds, num_gts)
+        mean_margins, _ = group_mean(info.margins, info.gt_inds, num_gts)
+        has = counts > 0
+        dist = embedding_sq_distance(pixel_embeds, mean_embeds[has],
+                                     mean_margins[has])
+        targets = self._mask_targets(gt.masks, grid_shape, dist.device)[has]
+        valid = None
+        if self.loss_box_padding is not None:
+            valid = self._box_regions(gt.bboxes[has], grid_shape)
+        # official: mean over the objects of an image that have proposals,
+        # summed over images, divided by the number of images
+        num_valid = int(has.sum())
+        weights = dist.new_full((num_valid, ), 1. / (num_valid * num_imgs))
+        return embedding_mask_logits(dist), targets, valid, weights
+
+    def _mask_loss(self, terms: List[Tuple[Tensor, ...]]) -> Tensor:
+        """The Lovasz mask loss over the objects of all images (a plain 0
+        when no image has an object with proposals)."""
+        if not terms:
+            return 0.
+        logits, targets, valids, weights = zip(*terms)
+        return self.loss_mask(
+            torch.cat(logits),
+            torch.cat(targets),
+            valid=None if valids[0] is None else torch.cat(valids),
+            weight=torch.cat(weights),
+            reduction_override='sum')
 
     # ------------------------------------------------------------ inference
     def _mask_output_shapes(self, meta: dict, grid_shape: Tuple[int, int],
