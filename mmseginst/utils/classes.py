@@ -15,6 +15,7 @@ Before training or testing, :func:`check_annotation_classes` compares the
 categories of every annotation file with the classes and raises an error
 that names the file and both lists when one lacks a class of the other.
 """
+import copy
 import inspect
 import json
 import mmap
@@ -176,11 +177,13 @@ def set_num_classes(model_cfg: dict, num_classes: int,
     Raises:
         KeyError: A head whose class-counting arguments are not known.
         ValueError: ``num_classes`` < 1, or a per-class list of the wrong
-            length.
+            length. After an error ``model_cfg`` is unchanged.
     """
     if not isinstance(num_classes, int) or num_classes < 1:
         raise ValueError(f'num_classes must be a positive integer, got '
                          f'{num_classes!r}')
+    # a dry run on a copy first: an error leaves the config as it was
+    _walk(copy.deepcopy(model_cfg), num_classes, path, [])
     changes: List[Tuple[str, Any, Any]] = []
     _walk(model_cfg, num_classes, path, changes)
     return changes
