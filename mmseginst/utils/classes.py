@@ -500,3 +500,24 @@ def prepare_classes(cfg: Config,
             f'{_shorten(trained)}\n  data ({len(names)}): {_shorten(names)}'
             '\nTest it on data with its classes (--classes in that order), '
             'or train a model on these classes')
+
+
+def read_tool_config(path: str,
+                     cfg_options: Optional[dict] = None,
+                     classes: Optional[Sequence[str]] = None) -> Config:
+    """The config of an analysis tool: read ``path``, merge
+    ``--cfg-options``, give ``--classes`` to its datasets, register every
+    module and make the config's scope the default one."""
+    from mmengine.registry import init_default_scope
+
+    from .setup_env import register_all_modules
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config file {path!r} does not exist')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if classes:
+        set_dataset_classes(cfg, classes)
+    register_all_modules(init_default_scope=False)
+    init_default_scope(cfg.get('default_scope', 'mmseginst'))
+    return cfg

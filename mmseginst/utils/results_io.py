@@ -43,7 +43,8 @@ class _ResultsUnpickler(pickle.Unpickler):
     ALLOWED = {
         ('collections', 'OrderedDict'): collections.OrderedDict,
         ('_codecs', 'encode'): codecs.encode,
-        ('torch._utils', '_rebuild_tensor_v2'): torch._utils._rebuild_tensor_v2,
+        ('torch._utils', '_rebuild_tensor_v2'):
+        torch._utils._rebuild_tensor_v2,
         ('torch.storage', '_load_from_bytes'): _storage_from_bytes,
         **_numpy_globals()
     }

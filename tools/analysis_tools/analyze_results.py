@@ -27,14 +27,12 @@ import mmcv
 import numpy as np
 import pycocotools.mask as mask_util
 import torch
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
+from mmengine.config import DictAction
 from mmengine.structures import InstanceData
 from mmengine.utils import ProgressBar
 from pycocotools.cocoeval import COCOeval
 
-from mmseginst.utils import register_all_modules
-from mmseginst.utils.classes import set_dataset_classes
+from mmseginst.utils.classes import read_tool_config
 from mmseginst.utils.results_io import (label_cat_ids, load_results,
                                         results_to_coco, test_set_of)
 
@@ -143,15 +141,7 @@ def draw(ranked, results, coco, cat_ids, img_dir, out_dir, visualizer,
 
 def main(argv=None):
     args = parse_args(argv)
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'config file {args.config!r} does not exist')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.classes:
-        set_dataset_classes(cfg, args.classes)
-    register_all_modules(init_default_scope=False)
-    init_default_scope(cfg.get('default_scope', 'mmseginst'))
+    cfg = read_tool_config(args.config, args.cfg_options, args.classes)
     results = load_results(args.prediction_path)
     _, classes, coco, img_dir = test_set_of(cfg)
     cat_ids = label_cat_ids(coco, classes)

@@ -13,12 +13,10 @@ picture per image is written there, named after the image file.
 import argparse
 import os.path as osp
 
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
+from mmengine.config import DictAction
 from mmengine.utils import ProgressBar
 
-from mmseginst.utils import register_all_modules
-from mmseginst.utils.classes import set_dataset_classes
+from mmseginst.utils.classes import read_tool_config
 
 
 def parse_args(argv=None):
@@ -69,15 +67,7 @@ def draw_item(visualizer, item, out_file, args) -> None:
 
 def main(argv=None):
     args = parse_args(argv)
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'config file {args.config!r} does not exist')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.classes:
-        set_dataset_classes(cfg, args.classes)
-    register_all_modules(init_default_scope=False)
-    init_default_scope(cfg.get('default_scope', 'mmseginst'))
+    cfg = read_tool_config(args.config, args.cfg_options, args.classes)
     from mmseginst.registry import DATASETS
     loader = cfg.get(f'{args.phase}_dataloader')
     if not loader:

@@ -27,10 +27,10 @@ import os.path as osp
 from typing import List, Sequence
 
 import numpy as np
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.utils import ProgressBar
 
-from mmseginst.utils.classes import set_dataset_classes
+from mmseginst.utils.classes import read_tool_config
 from mmseginst.utils.results_io import (coco_ious, label_cat_ids,
                                         load_results, results_to_coco,
                                         test_set_of)
@@ -161,13 +161,7 @@ def plot_confusion_matrix(matrix: np.ndarray, labels: Sequence[str],
 
 def main(argv=None):
     args = parse_args(argv)
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'config file {args.config!r} does not exist')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.classes:
-        set_dataset_classes(cfg, args.classes)
+    cfg = read_tool_config(args.config, args.cfg_options, args.classes)
     results = load_results(args.prediction_path)
     _, classes, coco, _ = test_set_of(cfg)
     matrix = confusion_matrix(results, coco, classes, args)
