@@ -53,18 +53,16 @@ def _scaled_masks(masks, factor: float, hw: Tuple[int, int]):
 
 def scale_instances(instances: InstanceData, factor: float,
                     hw: Tuple[int, int]) -> InstanceData:
-    """A copy of ``instances`` with ``bboxes`` multiplied by ``factor`` and
-    ``masks`` resized to ``hw`` (nearest neighbour)."""
+    """A copy of ``instances`` with ``bboxes`` (a tensor, also for mmdet's
+    box types) multiplied by ``factor`` and ``masks`` resized to ``hw``
+    (nearest neighbour)."""
     out = instances.clone()
     if 'bboxes' in out:
         boxes = out.bboxes
         if isinstance(boxes, BaseBoxes):
-            boxes = boxes.clone()
-            boxes.rescale_((factor, factor))
-        else:
-            boxes = boxes * factor
-        out.bboxes = boxes
-    if 'masks' in out:
+            boxes = boxes.tensor  # what mmdet's drawing expects
+        out.bboxes = boxes * factor
+    if 'masks' in out and factor != 1:
         out.masks = _scaled_masks(out.masks, factor, hw)
     return out
 
@@ -78,7 +76,7 @@ def scale_data_sample(sample: DetDataSample, factor: float,
             setattr(out, key, scale_instances(getattr(out, key), factor, hw))
     for key in ('gt_sem_seg', 'pred_sem_seg', 'gt_panoptic_seg',
                 'pred_panoptic_seg'):
-        if key in out:
+        if key in out and factor != 1:
             pixels = getattr(out, key)
             scaled = PixelData(metainfo=pixels.metainfo)
             for name, value in pixels.items():
@@ -140,13 +138,13 @@ class ScaledDetLocalVisualizer(DetLocalVisualizer):
         """Enlarge ``image`` and ``data_sample`` by the drawing factor,
         then draw them as :meth:`DetLocalVisualizer.add_datasample`."""
         factor = scale_factor_for(image.shape[:2], self.scale, self.min_size)
+        h, w = image.shape[:2]
+        hw = (int(math.floor(h * factor + 0.5)),
+              int(math.floor(w * factor + 0.5)))
         if factor != 1:
-            h, w = image.shape[:2]
-            hw = (int(math.floor(h * factor + 0.5)),
-                  int(math.floor(w * factor + 0.5)))
             image = cv2.resize(image, hw[::-1], interpolation=cv2.INTER_LINEAR)
-            if data_sample is not None:
-                data_sample = scale_data_sample(data_sample, factor, hw)
+        if data_sample is not None:
+            data_sample = scale_data_sample(data_sample, factor, hw)
         super().add_datasample(name, image, data_sample, *args, **kwargs)
 
 

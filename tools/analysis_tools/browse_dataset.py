@@ -53,12 +53,8 @@ def build_visualizer(cfg, dataset, scale):
 
 def draw_item(visualizer, item, out_file, args) -> None:
     """Draw one pipeline output (``inputs`` CHW BGR, ``data_samples``)."""
-    from mmdet.structures.bbox import BaseBoxes
     image = item['inputs'].permute(1, 2, 0).numpy()[..., ::-1].copy()
     sample = item['data_samples'].numpy()
-    gt = sample.gt_instances
-    if isinstance(gt.get('bboxes'), BaseBoxes):
-        gt.bboxes = gt.bboxes.tensor
     visualizer.add_datasample(
         osp.basename(sample.img_path), image, data_sample=sample,
         draw_pred=False, show=not args.not_show,
