@@ -79,15 +79,31 @@ def per_image_ap(coco, dets: List[dict], iou_type: str,
         elif img_id not in with_dets:
             scores[img_id] = 0.0
         else:
-            params = copy.copy(ev.params)
-            params.imgIds = [img_id]
-            with contextlib.redirect_stdout(io.StringIO()):
-                ev.accumulate(params)
-            precision = ev.eval['precision'][:, :, :, 0, -1]
-            valid = precision[precision > -1]
-            scores[img_id] = float(valid.mean()) if valid.size else 0.0
+            scores[img_id] = _image_ap(ev, img_ids.index(img_id))
         progress.update()
     return scores
+
+
+def _image_ap(ev: COCOeval, index: int) -> float:
+    """AP of the ``index``-th image of an evaluated ``ev``: its own
+    per-image evaluations accumulated (evaluate() orders them by category,
+    area range, image)."""
+    whole = ev._paramsEval
+    num_imgs, num_areas = len(whole.imgIds), len(whole.areaRng)
+    num_cats = len(whole.catIds) if whole.useCats else 1
+    one = copy.copy(ev)  # shares the ground truth, detections and IoUs
+    one._paramsEval = copy.deepcopy(whole)
+    one._paramsEval.imgIds = [whole.imgIds[index]]
+    one.params = copy.deepcopy(one._paramsEval)
+    one.evalImgs = [
+        ev.evalImgs[k * num_areas * num_imgs + a * num_imgs + index]
+        for k in range(num_cats) for a in range(num_areas)
+    ]
+    with contextlib.redirect_stdout(io.StringIO()):
+        one.accumulate()
+    precision = one.eval['precision'][:, :, :, 0, -1]
+    valid = precision[precision > -1]
+    return float(valid.mean()) if valid.size else 0.0
 
 
 def _instances(boxes, labels, masks, scores=None) -> InstanceData:
