@@ -92,6 +92,8 @@ def main():
     if args.tta:
         apply_tta(cfg)
     check_data_paths(cfg, ['test_dataloader'])
+    cfg.custom_hooks = [*cfg.get('custom_hooks', []),
+                        dict(type='ProgressBarHook')]
     prepare_classes(cfg, ['test_dataloader'], args.classes,
                     args.allow_class_subset, checkpoint=args.checkpoint)
     setup_cpu_distributed(cfg, args.launcher)
