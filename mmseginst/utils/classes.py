@@ -481,7 +481,9 @@ def prepare_classes(cfg: Config,
                     allow_subset: bool = False,
                     checkpoint: Optional[str] = None) -> None:
     """What the tools call after loading the config: :func:`apply_classes`,
-    :func:`check_annotation_classes` for ``loaders`` and, for a checkpoint
+    :func:`check_annotation_classes` for ``loaders`` (a subset of the files'
+    categories is accepted with ``allow_subset`` or a config that sets
+    ``allow_class_subset = True``) and, for a checkpoint
     to test, a check that it was trained on the same classes in the same
     order (its class count would differ from the model's otherwise).
 
@@ -491,6 +493,7 @@ def prepare_classes(cfg: Config,
     names = apply_classes(cfg, classes)
     if names is None:
         return
+    allow_subset = allow_subset or bool(cfg.get('allow_class_subset'))
     check_annotation_classes(cfg, loaders, allow_subset)
     trained = checkpoint_classes(checkpoint) if checkpoint else None
     if trained is not None and trained != names:

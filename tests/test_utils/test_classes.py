@@ -255,3 +255,18 @@ def test_checkpoint_classes(tmp_path):
     prepare_classes(cfg, ['val_dataloader'], checkpoint=ckpt)
     torch.save(dict(state_dict={}), ckpt)
     assert checkpoint_classes(ckpt) is None
+
+
+def test_config_may_allow_a_subset(tmp_path):
+    _coco(tmp_path / 'train.json', ['cat', 'dog', 'cow'])
+    _coco(tmp_path / 'val.json', ['cat', 'dog', 'cow'])
+    cfg = _cfg(tmp_path, train_classes=('dog', ))
+    cfg.val_dataloader.dataset.metainfo = dict(classes=('dog', ))
+    loaders = ['train_dataloader', 'val_dataloader']
+    with pytest.raises(ValueError, match=r"not classes: \['cat', 'cow'\]"):
+        prepare_classes(cfg, loaders)
+    prepare_classes(cfg, loaders, allow_subset=True)
+    cfg.allow_class_subset = True  # as the Cityscapes car configs say
+    prepare_classes(cfg, loaders)
+    assert model_class_counts(cfg.model)[
+        'model.roi_head.mask_head.num_classes'] == 1
