@@ -1,7 +1,7 @@
 """Draw a model's predictions on images.
 
     python demo/image_demo.py IMAGE_OR_FOLDER CONFIG --weights CKPT \
-        [--out-dir outputs] [--pred-score-thr 0.3] [--device cpu]
+        [--out-dir outputs] [--pred-score-thr 0.3] [--device cpu] [--scale S]
 
 Writes ``OUT_DIR/vis/<name>`` (pictures) and ``OUT_DIR/preds/<name>.json``.
 """
@@ -22,12 +22,31 @@ def parse_args():
     p.add_argument('--pred-score-thr', type=float, default=0.3,
                    help='only draw predictions above this score')
     p.add_argument('--batch-size', type=int, default=1)
+    p.add_argument('--scale', type=float,
+                   help='drawing scale (default: small images are enlarged '
+                   'to a short side of at least 512 px)')
     p.add_argument('--show', action='store_true', help='open a window')
     p.add_argument('--no-save-pred', action='store_true',
                    help='do not write the JSON predictions')
     p.add_argument('--trust-checkpoint', action='store_true',
                    help='allow checkpoints that can execute code on load')
     return p.parse_args()
+
+
+def demo_config(args):
+    """The config with the checkpoint's class count and the drawing
+    scale."""
+    from mmengine.config import Config
+
+    from mmseginst.utils.classes import checkpoint_classes, set_num_classes
+    from mmseginst.visualization import scaled_visualizer_cfg
+    cfg = Config.fromfile(args.model)
+    classes = checkpoint_classes(args.weights)
+    if classes:
+        set_num_classes(cfg.model, len(classes))
+    if args.scale is not None:
+        cfg.visualizer = scaled_visualizer_cfg(cfg.visualizer, args.scale)
+    return cfg
 
 
 def main():
@@ -41,7 +60,7 @@ def main():
     register_all_modules()
     from mmdet.apis import DetInferencer
     inferencer = DetInferencer(
-        model=args.model, weights=args.weights, device=args.device,
+        model=demo_config(args), weights=args.weights, device=args.device,
         scope='mmseginst', show_progress=False)
     inferencer(
         args.inputs,

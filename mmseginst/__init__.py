@@ -42,12 +42,16 @@ def check_versions() -> None:
                 f'failed build: {exc!r}); rebuild it with '
                 '`bash tools/setup_env.sh` or install a full mmcv wheel')
     if problems:
-        raise ImportError('mmseginst cannot run:\n  - ' + '\n  - '.join(problems))
+        raise ImportError('mmseginst cannot run:\n  - ' +
+                          '\n  - '.join(problems))
 
 
 check_versions()
 
-from .utils import checkpoint as _checkpoint  # noqa: E402,F401  (installs safe loader)
+# importing the checkpoint module installs the safe loader
+from .utils import checkpoint as _checkpoint  # noqa: E402,F401
 from .utils import register_all_modules  # noqa: E402
 
-__all__ = ['__version__', 'version_info', 'check_versions', 'register_all_modules']
+__all__ = [
+    '__version__', 'version_info', 'check_versions', 'register_all_modules'
+]

@@ -60,3 +60,19 @@ def tiny_checkpoint(tiny_shapes, tmp_path_factory):
               '--cfg-options', *data_options(tiny_shapes),
               'train_cfg.max_iters=2', 'train_cfg.val_interval=100'])
     return osp.join(work, 'iter_2.pth')
+
+
+@pytest.fixture(scope='session')
+def tiny_run(tiny_shapes, tmp_path_factory):
+    """Work dir of the tiny config trained for 4 iterations (evaluated at 2
+    and 4), then tested with ``--out results.pkl --show-dir vis`` at
+    ``--scale 6``."""
+    work = str(tmp_path_factory.mktemp('tiny_run'))
+    run_tool(['tools/train.py', TINY_CONFIG, '--work-dir', work,
+              '--cfg-options', *data_options(tiny_shapes),
+              'train_cfg.max_iters=4', 'train_cfg.val_interval=2'])
+    run_tool(['tools/test.py', TINY_CONFIG, osp.join(work, 'iter_4.pth'),
+              '--work-dir', work, '--out', osp.join(work, 'results.pkl'),
+              '--show-dir', 'vis', '--scale', '6', '--cfg-options',
+              *data_options(tiny_shapes)])
+    return work

@@ -25,6 +25,8 @@ python tools/train.py "$CONFIG" --work-dir "$WORK_DIR" \
     "test_evaluator.ann_file=$DATA_ROOT/annotations/instances_val.json"
 
 CKPT="$(cat "$WORK_DIR/last_checkpoint")"
+# pictures: ground truth | prediction, 128x128 images drawn at 512x512 by
+# default_runtime's ScaledDetLocalVisualizer (add --scale S to change it)
 echo "== 3/3 testing $CKPT: COCO AP and pictures"
 python tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK_DIR" \
     --out "$WORK_DIR/predictions.pkl" --show-dir vis \

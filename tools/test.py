@@ -12,9 +12,12 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmseginst.utils import register_all_modules
+from mmseginst.utils.classes import prepare_classes
 from mmseginst.utils.config_checks import check_data_paths
-from mmseginst.utils.dist_utils import setup_cpu_distributed
+from mmseginst.utils.dist_utils import (process_group_teardown,
+                                         setup_cpu_distributed)
 from mmseginst.utils.tool_args import add_common_args, load_config
+from mmseginst.visualization import scaled_visualizer_cfg
 
 
 def parse_args():
@@ -34,6 +37,11 @@ def parse_args():
         'it will be automatically saved to the work_dir/timestamp/show_dir')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument(
+        '--scale',
+        type=float,
+        help='drawing scale of --show/--show-dir pictures (default: small '
+        'images are enlarged to a short side of at least 512 px)')
     parser.add_argument('--tta', action='store_true', help='test-time aug')
     add_common_args(parser)
     return parser.parse_args()
@@ -53,6 +61,8 @@ def trigger_visualization_hook(cfg, args):
         visualizer_hook['wait_time'] = args.wait_time
     if args.show_dir:
         visualizer_hook['test_out_dir'] = args.show_dir
+    if args.scale is not None:
+        cfg.visualizer = scaled_visualizer_cfg(cfg.visualizer, args.scale)
     return cfg
 
 
@@ -83,6 +93,10 @@ def main():
     if args.tta:
         apply_tta(cfg)
     check_data_paths(cfg, ['test_dataloader'])
+    cfg.custom_hooks = [*cfg.get('custom_hooks', []),
+                        dict(type='ProgressBarHook')]
+    prepare_classes(cfg, ['test_dataloader'], args.classes,
+                    args.allow_class_subset, checkpoint=args.checkpoint)
     setup_cpu_distributed(cfg, args.launcher)
 
     if 'runner_type' not in cfg:
@@ -99,4 +113,5 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    with process_group_teardown():
+        main()

@@ -14,8 +14,10 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmseginst.utils import register_all_modules
+from mmseginst.utils.classes import prepare_classes
 from mmseginst.utils.config_checks import check_data_paths
-from mmseginst.utils.dist_utils import setup_cpu_distributed
+from mmseginst.utils.dist_utils import (process_group_teardown,
+                                         setup_cpu_distributed)
 from mmseginst.utils.tool_args import add_common_args, load_config
 
 
@@ -83,6 +85,7 @@ def main():
     if cfg.get('val_cfg') and cfg.get('val_dataloader'):
         loaders.append('val_dataloader')
     check_data_paths(cfg, loaders)
+    prepare_classes(cfg, loaders, args.classes, args.allow_class_subset)
     if cfg.get('load_from') and not cfg.get('resume') \
             and '://' not in cfg.load_from and not osp.isfile(cfg.load_from):
         raise FileNotFoundError(
@@ -97,4 +100,5 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    with process_group_teardown():
+        main()

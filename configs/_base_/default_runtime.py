@@ -18,8 +18,13 @@ env_cfg = dict(
 )
 
 vis_backends = [dict(type='LocalVisBackend')]
+# mmdet's DetLocalVisualizer drawing on images enlarged to a short side of at
+# least min_size px (the 128x128 shapes images at 512x512); our choice
 visualizer = dict(
-    type='DetLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+    type='ScaledDetLocalVisualizer',
+    vis_backends=vis_backends,
+    name='visualizer',
+    min_size=512)
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
 
 log_level = 'INFO'

@@ -3,20 +3,12 @@
 # ResNet-18 (base_channels=32, BN, from scratch), 64-channel FPN, 128x128
 # images, batch 8, AdamW, 800 iterations. CenterMask's 4+4-conv FCOS towers
 # (not Lite's 2+2) and 4-conv SAG-Mask; a Lite-sized MaskIoU head (2 convs).
-# With the Lite 2-conv SAG-Mask the mask loss stalls near 0.65 for 400
-# iterations (0.33 with 4). With the 2+2 towers the segm AP was 0.212 /
-# 0.189 / 0.176 at seeds 0 / 1 / 2; with 4+4 it is 0.226 / 0.217 / 0.238
-# (bbox 0.214 -> 0.264 at seed 0). AdamW at 2e-3 (the baseline's 1e-3
-# doubled, as for the other one-stage methods): bbox AP 0.131 -> 0.190.
-# 64 RoIs sampled per image (at most 16 positives for the mask branch;
-# centermask2: 512) to fit the 15-minute budget: 128 cost 1.40 s/iteration
-# with the 2+2 towers (19 min). Objects are 8..64 px, so FCOS moves one
-# octave down to P2-P6 (strides 4..64, as the baseline's anchors start at
-# P2) and Eq. 2 assigns RoIs to P2-P4: bbox AP 0.089 -> 0.131 over P3-P7
-# with ranges divided by 4 (configs/centermask/README.md). Each level's
-# size range is 4x its stride instead of FCOS's 8x: objects over ~32 px are
-# labelled from P3/P4, whose features are deeper than P2's; segm AP 0.177 ->
-# 0.212, bbox 0.180 -> 0.214 (2x the stride: 0.134), as for EmbedMask.
+# Our choices for 8..64 px objects and a 15-minute CPU budget: FCOS one
+# octave down (P2-P6, strides 4..64, as the baseline's anchors start at P2;
+# Eq. 2 then assigns RoIs to P2-P4), each level's size range 4x its stride
+# (FCOS: 8x), AdamW at 2e-3 (the baseline's 1e-3 doubled, as for the other
+# one-stage methods) and 64 RoIs sampled per image (centermask2: 512).
+# The runs behind each value: docs/shapes_study.md, CenterMask.
 _base_ = [
     '../_base_/models/centermask_v2-39_fpn.py',
     '../_base_/datasets/shapes_instance.py',

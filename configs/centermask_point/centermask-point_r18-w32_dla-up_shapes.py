@@ -4,26 +4,19 @@
 # BN), CenterNet's upsampling neck up to stride 4, all five heads at width 64
 # and the shapes schedule (AdamW, 800 iterations, batch 8).
 # Images are upsampled x2 (256x256), as the paper feeds 512x512 to a stride-4
-# network: at 128 px the median object spans 4.5 cells and even a perfect
-# stride-4 mask (area-downsampled ground truth, bilinear upsampling) reaches
-# only 0.77 mean IoU on the val set (0.94 at stride 2). Masks and boxes are
-# returned at the original 128x128 size. An iteration takes about 1.04 s
-# alone on the 2-core CPU: 14 min 18 s from start to metrics (README).
+# network (our choice: at 128 px a stride-4 grid is too coarse for the
+# smallest shapes); masks and boxes are returned at the original 128x128
+# size. The runs behind these values: docs/shapes_study.md, CenterMask-Point.
 _base_ = [
+    '../_base_/models/centermask-point_dla34.py',
     '../_base_/datasets/shapes_instance.py',
     '../_base_/schedules/schedule_shapes.py',
     '../_base_/default_runtime_iter.py'
 ]
 num_classes = 4
 model = dict(
-    type='CenterMaskPoint',
-    data_preprocessor=dict(
-        type='DetDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_size_divisor=32),
     backbone=dict(
+        _delete_=True,
         type='ResNet',
         depth=18,
         base_channels=32,
@@ -38,33 +31,16 @@ model = dict(
     # 4..32, plain convs for CPU speed): on 128x128 images C5 is 4x4, too
     # coarse for mmdet's skip-less deconvolution neck (CTResNetNeck).
     neck=dict(
-        type='DLAUpNeck',
         in_channels=(32, 64, 128, 256),
         start_level=0,
         end_level=3,
         use_dcn=False),
-    bbox_head=dict(
-        type='CenterMaskPointHead',
-        num_classes=num_classes,
-        in_channels=32,
-        feat_channels=64,
-        # the paper's S=32: the Local Shape 1x1 conv runs only at object
-        # centers, so S costs nothing here. segm AP 0.209 / 0.165 / 0.144
-        # (three runs) against 0.171 / 0.174 / 0.151 with S=16: within the
-        # run-to-run spread (README)
-        shape_size=32),
-    mask_head=dict(
-        type='GlobalSaliencyHead',
-        num_classes=num_classes,
-        in_channels=32,
-        feat_channels=64,
-        saliency_type='class_specific'),
-    train_cfg=dict(min_overlap=0.3),
-    test_cfg=dict(topk=100, local_maximum_kernel=3, score_thr=0.0,
-                  mask_thr=0.4))
-# AdamW at 4e-3 (4x the baseline's 1e-3): the heatmap branch converges
-# slowly; segm AP 0.123 (1e-3) -> 0.157 (2e-3) -> 0.174 (4e-3) in 1-thread runs
-# (configs/centermask_point/README.md)
+    # all heads at width 64; the paper's S=32 (the Local Shape 1x1 conv runs
+    # only at object centers, so S costs nothing here)
+    bbox_head=dict(num_classes=num_classes, in_channels=32, feat_channels=64),
+    mask_head=dict(num_classes=num_classes, in_channels=32, feat_channels=64))
+# AdamW at 4e-3 (4x the baseline's 1e-3) [our choice]: the heatmap branch
+# converges slowly (docs/shapes_study.md, CenterMask-Point)
 optim_wrapper = dict(optimizer=dict(lr=4e-3))
 default_hooks = dict(checkpoint=dict(interval=800))
 

@@ -2,18 +2,14 @@
 # backbone, neck width, data, batch and schedule of the shapes baseline
 # (configs/mask_rcnn/mask-rcnn_r18-w32_fpn_shapes.py): a half-width ResNet-18
 # from scratch with BN, a 64-channel FPN, 128x128 images, batch 8, AdamW,
-# 800 iterations; the learning rate doubled to 2e-3 (segm AP 0.158 -> 0.170;
-# 4e-3: 0.155), as for the other one-stage methods' shapes configs. Heads
-# keep EmbedMask's structure at 64 channels.
-# Objects are 8..64 px on 128x128 images, so the FCOS levels move one octave
-# down (P2-P6, strides 4..64, the pixel-embedding branch on P2, masks at
-# stride 2): on P3-P7 an 8-px object has a single location and the run
-# reached segm AP 0.074 instead of 0.158 (configs/embedmask/README.md).
-# Each level's size range is 4x its stride instead of FCOS's 8x: objects over
-# ~32 px are labelled from P3/P4, whose features have passed through more of
-# the from-scratch backbone than P2's. segm AP 0.170 -> 0.244, bbox 0.188 ->
-# 0.286, objects outscored by a wrong class 176 -> 140 of 417; 2x the stride
-# (8-px objects on P3) drops to 0.117.
+# 800 iterations; the learning rate doubled to 2e-3, as for the other
+# one-stage methods' shapes configs. Heads keep EmbedMask's structure at 64
+# channels. Our choices for 8..64 px objects on 128x128 images: the FCOS
+# levels one octave down (P2-P6, strides 4..64, the pixel-embedding branch on
+# P2, masks at stride 2) and each level's size range 4x its stride instead of
+# FCOS's 8x (objects over ~32 px are labelled from P3/P4, whose features have
+# passed through more of the from-scratch backbone than P2's). The runs
+# behind these values: docs/shapes_study.md, EmbedMask.
 _base_ = [
     '../_base_/models/embedmask_r50_fpn.py',
     '../_base_/datasets/shapes_instance.py',

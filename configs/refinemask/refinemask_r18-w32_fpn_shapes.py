@@ -1,32 +1,11 @@
 # RefineMask on the built-in shapes dataset, compared with the Mask R-CNN
-# baseline configs/mask_rcnn/mask-rcnn_r18-w32_fpn_shapes.py (same
-# ResNet-18 w32 backbone, 64-channel FPN, data, schedule and iterations).
-# The paper's heads at a quarter of their width (semantic head and instance
-# convs with 64 channels, stages 64 -> 32 -> 16 channels) and box losses x2.
-# One change of scale: the stages stop at 56x56 (14 -> 28 -> 56), since the
-# shapes are 8-64 px large and a 112x112 mask would only upsample them; the
-# 112 stage would also cost ~2/3 of the head's CPU time (thin convs at
-# large sizes). BAR loss as in the paper: full BCE at 14 and 28, boundary
-# region at 56, the paper's weights of those stages (0.25, 0.5, 0.75).
-_base_ = '../mask_rcnn/mask-rcnn_r18-w32_fpn_shapes.py'
-num_classes = 4
-model = dict(
-    roi_head=dict(
-        type='RefineRoIHead',
-        semantic_head=dict(
-            type='RefineSemanticHead', in_channels=64, conv_out_channels=64),
-        bbox_head=dict(
-            loss_cls=dict(loss_weight=2.0), loss_bbox=dict(loss_weight=2.0)),
-        mask_head=dict(
-            _delete_=True,
-            type='RefineMaskHead',
-            in_channels=64,
-            conv_out_channels=64,
-            semantic_channels=64,
-            num_classes=num_classes,
-            stage_sup_size=[14, 28, 56],
-            loss_mask=dict(
-                type='BoundaryAwareRefinementLoss',
-                stage_weights=[0.25, 0.5, 0.75],
-                boundary_width=2,
-                start_stage=1))))
+# baseline configs/mask_rcnn/mask-rcnn_r18-w32_fpn_shapes.py: same ResNet-18
+# w32 backbone, 64-channel FPN, data, schedule and iterations; the heads are
+# described in _base_/models/refinemask_r18-w32_fpn.py.
+_base_ = [
+    '../_base_/models/refinemask_r18-w32_fpn.py',
+    '../_base_/datasets/shapes_instance.py',
+    '../_base_/schedules/schedule_shapes.py',
+    '../_base_/default_runtime_iter.py'
+]
+default_hooks = dict(checkpoint=dict(interval=500))

@@ -2,10 +2,9 @@
 # shapes baseline's data, schedule (800 iterations, AdamW 1e-3, batch 8) and
 # evaluation. The network is the paper's ERFNet trained from scratch as in
 # the paper; only the clustering thresholds are adapted to 128x128 images.
-# At 128x128 it has 2x the FLOPs of the same head on the baseline's
-# ResNet-18-w32-FPN and runs ~7x slower on CPU (see README):
-# spatial-embeddings_r18-w32_fpn_shapes.py is the config that fits the
-# 15-minute CPU budget and compares with the baseline (same backbone).
+# It is slower on CPU than the same head on the baseline's
+# ResNet-18-w32-FPN: spatial-embeddings_r18-w32_fpn_shapes.py is the config
+# that fits the 15-minute CPU budget and compares with the baseline.
 _base_ = [
     '../_base_/models/spatial-embeddings_erfnet.py',
     '../_base_/datasets/shapes_instance.py',
@@ -20,8 +19,7 @@ model = dict(
         # masks are cut to the few pixels above it. 0.2 for the candidates
         # and the stopping seed (released: 0.5 and 0.9) was chosen on a
         # held-out split (`tools/misc/generate_shapes.py --num-val 200
-        # --seed 12345`, not the val set): segm AP 0.096 -> 0.124 there,
-        # 0.079 -> 0.121 on val (README).
+        # --seed 12345`, not the val set; docs/shapes_study.md).
         candidate_thr=0.2,
         seed_thr=0.2,
         # objects here have 12..2800 pixels (Cityscapes: 128 min pixels)

@@ -24,7 +24,7 @@ import pycocotools.mask as mask_utils
 from mmdet.datasets import BaseDetDataset
 from PIL import Image
 
-from mmseginst.registry import DATASETS
+from ..registry import DATASETS
 
 # Cityscapes label ids of the 8 thing classes evaluated by the benchmark
 THING_LABEL_IDS = {

@@ -13,7 +13,7 @@ from mmdet.datasets import LVISV1Dataset
 from mmdet.datasets.api_wrappers import COCO
 from mmengine.fileio import get_local_path
 
-from mmseginst.registry import DATASETS
+from ..registry import DATASETS
 
 
 @DATASETS.register_module()

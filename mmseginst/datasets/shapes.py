@@ -1,7 +1,7 @@
 """The built-in shapes dataset (see :mod:`.shapes_generator`)."""
 from mmdet.datasets import CocoDataset
 
-from mmseginst.registry import DATASETS
+from ..registry import DATASETS
 from .shapes_generator import CLASSES, PALETTE
 from .utils import check_annotation_file
 

@@ -29,6 +29,7 @@ from typing import Dict, List, Optional, Tuple
 import cv2
 import numpy as np
 import pycocotools.mask as mask_utils
+from mmengine.utils import ProgressBar
 
 CLASSES = ('ellipse', 'bar', 'triangle', 'star')
 PALETTE = [(220, 20, 60), (0, 128, 255), (60, 180, 75), (255, 165, 0)]
@@ -60,7 +61,8 @@ class ShapesSpec:
                 f'min(height, width)] = [1, '
                 f'{self.max_size_ratio * min(self.height, self.width)}]')
         if self.max_instances < 0:
-            raise ValueError(f'max_instances={self.max_instances} must be >= 0')
+            raise ValueError(
+                f'max_instances={self.max_instances} must be >= 0')
 
 
 @dataclass
@@ -133,7 +135,8 @@ def _random_colour(rng: np.random.Generator) -> np.ndarray:
 
 def _touching_offset(base: np.ndarray, outline: np.ndarray,
                      anchor: np.ndarray, direction: np.ndarray,
-                     start: float, hw: Tuple[int, int]) -> Optional[np.ndarray]:
+                     start: float,
+                     hw: Tuple[int, int]) -> Optional[np.ndarray]:
     """Slide ``outline`` from ``anchor + start * direction`` towards the
     anchor and return the first mask whose 1-pixel dilation meets ``base``
     while the mask itself does not overlap it (two shapes that touch)."""
@@ -266,12 +269,14 @@ def image_rng(seed: int, split: str, index: int) -> np.random.Generator:
 
 
 def generate_split(out_dir: str, split: str, num_images: int, seed: int,
-                   spec: ShapesSpec) -> Dict:
+                   spec: ShapesSpec, progress: bool = False) -> Dict:
     """Write ``num_images`` PNGs to ``out_dir/split`` and return the COCO
-    annotation dict of the split (not yet written)."""
+    annotation dict of the split (not yet written); ``progress`` shows a
+    progress bar."""
     img_dir = osp.join(out_dir, split)
     os.makedirs(img_dir, exist_ok=True)
     images, annotations = [], []
+    bar = ProgressBar(num_images) if progress and num_images else None
     for index in range(num_images):
         image, instances = render_image(spec, image_rng(seed, split, index))
         file_name = f'{index:06d}.png'
@@ -290,6 +295,10 @@ def generate_split(out_dir: str, split: str, num_images: int, seed: int,
                 'bbox': mask_to_bbox(inst.visible_mask),
                 'iscrowd': 0,
             })
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        bar.file.write('\n')
     return {
         'info': {'description': 'mmseginst built-in shapes dataset',
                  'version': '1.0', 'split': split, 'seed': seed,
@@ -305,8 +314,10 @@ def generate_shapes_dataset(out_dir: str,
                             num_train: int = 600,
                             num_val: int = 100,
                             seed: int = 0,
-                            spec: Optional[ShapesSpec] = None) -> Dict[str, str]:
-    """Generate train and val splits in COCO format under ``out_dir``.
+                            spec: Optional[ShapesSpec] = None,
+                            progress: bool = False) -> Dict[str, str]:
+    """Generate train and val splits in COCO format under ``out_dir``
+    (with a progress bar per split if ``progress``).
 
     Layout: ``out_dir/{train,val}/NNNNNN.png`` and
     ``out_dir/annotations/instances_{train,val}.json``.
@@ -319,7 +330,7 @@ def generate_shapes_dataset(out_dir: str,
     os.makedirs(ann_dir, exist_ok=True)
     written = {}
     for split, num in (('train', num_train), ('val', num_val)):
-        coco = generate_split(out_dir, split, num, seed, spec)
+        coco = generate_split(out_dir, split, num, seed, spec, progress)
         path = osp.join(ann_dir, f'instances_{split}.json')
         tmp = path + '.tmp'
         with open(tmp, 'w', encoding='utf-8') as f:

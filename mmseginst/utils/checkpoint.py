@@ -84,8 +84,10 @@ def safe_globals() -> List:
     tensors and builtins (``builtins.getattr`` mapped to a restricted
     stand-in, see :func:`_history_buffer_getattr`)."""
     from mmengine.logging import HistoryBuffer
-    return [HistoryBuffer, bytes, (_history_buffer_getattr, 'builtins.getattr'),
-            *_numpy_safe_globals()]
+    return [
+        HistoryBuffer, bytes, (_history_buffer_getattr, 'builtins.getattr'),
+        *_numpy_safe_globals()
+    ]
 
 
 def _unsafe_names(filename: str) -> str:
@@ -131,7 +133,8 @@ def safe_torch_load(filename: str,
     except pickle.UnpicklingError as exc:
         raise UntrustedCheckpointError(
             f'refusing to load checkpoint {filename!r}: it references '
-            f'objects that could execute code when loaded ({_unsafe_names(filename)}). '
+            'objects that could execute code when loaded '
+            f'({_unsafe_names(filename)}). '
             'If you trust where this file comes from, pass '
             '--trust-checkpoint to the tool, call '
             'mmseginst.utils.checkpoint.trust_checkpoints(), or set '

@@ -1,12 +1,22 @@
-"""Distributed launch on machines without a GPU (gloo backend).
+"""Distributed launch on machines without a GPU (gloo backend), and teardown.
 
 mmengine's ``init_dist('pytorch')`` calls ``torch.cuda.set_device`` and its
 runner wraps the model with ``device_ids=[LOCAL_RANK]``; both fail on CPU.
 On such machines the tools initialise the process group with gloo
 themselves and build DDP without device ids, so ``torchrun`` and Slurm
 launches work the same on CPU as on GPU.
+
+Neither mmengine's runner nor torch destroys the default process group when a
+program ends. Left alive, it is torn down during interpreter shutdown while
+the backend's worker threads may still release the last collective's Python
+objects; with gloo this aborts a rank now and then (``terminate called without
+an active exception``, SIGABRT) after all work is done, and torchrun reports
+the whole job as failed. The tools therefore run inside
+:func:`process_group_teardown`.
 """
 import os
+from contextlib import contextmanager
+from typing import Iterator
 
 import torch
 import torch.distributed as dist
@@ -43,8 +53,7 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> None:
                          "GPU; use 'pytorch' (torchrun) or 'slurm'")
     if not dist.is_initialized():
         dist.init_process_group(backend='gloo')
-    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
-    cfg.env_cfg.dist_cfg.backend = 'gloo'
+    cfg.merge_from_dict({'env_cfg.dist_cfg.backend': 'gloo'})
     wrapper = dict(cfg.get('model_wrapper_cfg') or {})
     wrapper.setdefault('type', 'MMDistributedDataParallel')
     wrapper['device_ids'] = None
@@ -52,3 +61,20 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> None:
     wrapper.setdefault('find_unused_parameters',
                        cfg.get('find_unused_parameters', False))
     cfg.model_wrapper_cfg = wrapper
+
+
+def destroy_process_group() -> None:
+    """Destroy the default process group if one is initialised (any backend:
+    gloo, NCCL); a no-op otherwise, so it is safe to call twice."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+@contextmanager
+def process_group_teardown() -> Iterator[None]:
+    """Run a tool's work and destroy the default process group afterwards,
+    whether the work succeeded or raised (see the module docstring)."""
+    try:
+        yield
+    finally:
+        destroy_process_group()

@@ -27,6 +27,18 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
         action='store_true',
         help='allow checkpoints whose pickle references arbitrary objects '
         '(it can execute code): only for files from a source you trust')
+    parser.add_argument(
+        '--classes',
+        nargs='+',
+        metavar='NAME',
+        help='the class names of your data, in the order of the annotation '
+        "file's categories: set as metainfo of the train/val/test datasets, "
+        'and every class count of the model follows')
+    parser.add_argument(
+        '--allow-class-subset',
+        action='store_true',
+        help='accept annotation files with categories that are not among '
+        'the classes (their objects are ignored)')
     # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 

@@ -2,11 +2,31 @@
 import os
 import os.path as osp
 import socket
+import subprocess
 import sys
 
 import torch
 
-from conftest import TINY_CONFIG, data_options, run_tool
+from conftest import REPO, TINY_CONFIG, data_options
+
+# Imported by every Python process of the run (sitecustomize on PYTHONPATH):
+# at interpreter exit, records whether a default process group is still
+# alive. One left alive is what makes a gloo rank abort now and then while
+# Python shuts down, so every rank must report 'destroyed'.
+EXIT_PROBE = '''
+import atexit, os, sys
+
+def _report():
+    dist = sys.modules.get('torch.distributed')
+    alive = bool(dist is not None and dist.is_available()
+                 and dist.is_initialized())
+    rank = os.environ.get('RANK', 'launcher')
+    path = os.path.join(os.environ['PG_EXIT_PROBE_DIR'], 'rank-' + rank)
+    with open(path, 'w') as f:
+        f.write('alive' if alive else 'destroyed')
+
+atexit.register(_report)
+'''
 
 
 def _free_port():
@@ -17,10 +37,13 @@ def _free_port():
 
 def test_two_process_gloo_training(tiny_shapes, tmp_path):
     work = str(tmp_path / 'ddp')
+    probe_dir = tmp_path / 'probe'
+    probe_dir.mkdir()
+    (probe_dir / 'sitecustomize.py').write_text(EXIT_PROBE)
     env = dict(os.environ, PYTHON=sys.executable, PORT=str(_free_port()),
-               OMP_NUM_THREADS='1')
-    import subprocess
-    from conftest import REPO
+               OMP_NUM_THREADS='1', PG_EXIT_PROBE_DIR=str(probe_dir),
+               PYTHONPATH=os.pathsep.join(
+                   [str(probe_dir), os.environ.get('PYTHONPATH', '')]))
     proc = subprocess.run(
         ['bash', 'tools/dist_train.sh', TINY_CONFIG, '2', '--work-dir', work,
          '--cfg-options', *data_options(tiny_shapes),
@@ -32,6 +55,10 @@ def test_two_process_gloo_training(tiny_shapes, tmp_path):
     assert 'GPU number: 2' in log  # mmengine's name for the world size
     assert 'Iter(train) [4/4]' in log
     assert 'coco/segm_mAP' in log
+    for rank in ('0', '1'):
+        state = (probe_dir / f'rank-{rank}').read_text()
+        assert state == 'destroyed', f'rank {rank}: process group {state} ' \
+            'at interpreter exit'
     ckpt = torch.load(osp.join(work, 'iter_4.pth'), weights_only=False)
     assert ckpt['meta']['iter'] == 4
     # DDP wrapper removed when saving: plain detector keys

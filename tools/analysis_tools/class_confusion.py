@@ -39,10 +39,10 @@ import pickle
 from typing import Dict, List
 
 import numpy as np
-import pycocotools.mask as mask_util
-from mmdet.structures.mask import encode_mask_results
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
+
+from mmseginst.utils.results_io import coco_ious, results_to_coco
 
 
 def parse_args():
@@ -53,59 +53,6 @@ def parse_args():
     p.add_argument('--iou-thr', type=float, default=0.5)
     p.add_argument('--json', help='also write the numbers to this file')
     return p.parse_args()
-
-
-def _numpy(x):
-    return x.numpy() if hasattr(x, 'numpy') else np.asarray(x)
-
-
-def _rles(masks) -> list:
-    """Masks of one image as COCO RLEs: tools/test.py already stores
-    RLEs; (N, H, W) binary masks are encoded by mmdet's helper."""
-    if len(masks) and not isinstance(masks[0], dict):
-        masks = encode_mask_results(_numpy(masks))
-    return masks
-
-
-def results_to_coco(results: List[dict], cat_ids: List[int],
-                    iou_type: str) -> List[dict]:
-    """The ``pred_instances`` of tools/test.py's pickle as COCO results
-    (label index i -> category ``cat_ids[i]``)."""
-    dets = []
-    for k, res in enumerate(results):
-        if 'img_id' not in res or 'pred_instances' not in res:
-            raise KeyError(f'result {k} has no img_id / pred_instances: '
-                           'is this a tools/test.py --out pickle?')
-        pred = res['pred_instances']
-        if iou_type == 'segm' and 'masks' not in pred:
-            raise KeyError(f'result {k} (img_id {res["img_id"]}) has no '
-                           'masks; use --iou-type bbox')
-        bboxes, scores = _numpy(pred['bboxes']), _numpy(pred['scores'])
-        if iou_type == 'segm' and 'mask_scores' in pred:
-            # mask scoring (CenterMask's MaskIoU): what CocoMetric ranks
-            # masks by
-            scores = _numpy(pred['mask_scores'])
-        labels = _numpy(pred['labels'])
-        if iou_type == 'segm':
-            rles = _rles(pred['masks'])
-        for i in range(len(scores)):
-            label = int(labels[i])
-            if not 0 <= label < len(cat_ids):
-                raise ValueError(f'img_id {res["img_id"]}: label {label} '
-                                 f'outside the {len(cat_ids)} categories '
-                                 'of the annotation file')
-            x1, y1, x2, y2 = (float(v) for v in bboxes[i])
-            det = dict(image_id=res['img_id'],
-                       score=float(scores[i]),
-                       category_id=cat_ids[label],
-                       bbox=[x1, y1, x2 - x1, y2 - y1])
-            if iou_type == 'segm':
-                rle = dict(rles[i])  # the caller's results stay as they are
-                if isinstance(rle['counts'], bytes):
-                    rle['counts'] = rle['counts'].decode()
-                det['segmentation'] = rle
-            dets.append(det)
-    return dets
 
 
 def coco_ap(coco_gt: COCO, coco_dt: COCO, iou_type: str,
@@ -119,19 +66,6 @@ def coco_ap(coco_gt: COCO, coco_dt: COCO, iou_type: str,
         ev.accumulate()
         ev.summarize()
     return float(max(ev.stats[0], 0.0))
-
-
-def _ious(coco_gt: COCO, gts: List[dict], dets: List[dict],
-          iou_type: str) -> np.ndarray:
-    """(num_gt, num_det) IoU, boxes or masks, no crowd handling."""
-    if iou_type == 'bbox':
-        g = [a['bbox'] for a in gts]
-        d = [x['bbox'] for x in dets]
-    else:
-        g = [coco_gt.annToRLE(a) for a in gts]
-        d = [x['segmentation'] for x in dets]
-    return np.asarray(mask_util.iou(d, g, [0] * len(g))).T.reshape(
-        len(gts), len(dets))
 
 
 def confusion(coco_gt: COCO, dets: List[dict], iou_type: str,
@@ -160,7 +94,7 @@ def confusion(coco_gt: COCO, dets: List[dict], iou_type: str,
                 matrix[col[a['category_id']], n] += 1
             best_iou += [0.0] * len(gts)
             continue
-        ious = _ious(coco_gt, gts, img_dets, iou_type)
+        ious = coco_ious(coco_gt, gts, img_dets, iou_type)
         scores = np.array([d['score'] for d in img_dets])
         cats = np.array([d['category_id'] for d in img_dets])
         for g, a in enumerate(gts):

@@ -40,7 +40,7 @@ def main():
                       empty_prob=args.empty_prob)
     start = time.time()
     files = generate_shapes_dataset(args.out, args.num_train, args.num_val,
-                                    args.seed, spec)
+                                    args.seed, spec, progress=True)
     for split, path in files.items():
         print(f'{split}: {path}')
     print(f'done in {time.time() - start:.1f}s')

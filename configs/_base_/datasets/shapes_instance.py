@@ -22,12 +22,9 @@ test_pipeline = [
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                    'scale_factor'))
 ]
-# The training images are loaded in the training process: on the 2-core CPU
-# machines these configs are timed on, a loader worker takes CPU time from
-# the two compute threads. With one worker the same seed gives the same
-# images, flips and metrics (checked on Mask R-CNN, CenterMask,
-# CenterMask-Point and EmbedMask); CenterMask and CenterMask-Point trained
-# 30-35 s faster without it.
+# The training images are loaded in the training process (num_workers=0):
+# on a 2-core CPU a loader worker takes CPU time from the two compute
+# threads. A worker gives the same images, flips and metrics at a given seed.
 train_dataloader = dict(
     batch_size=8,
     num_workers=0,

@@ -20,6 +20,9 @@ model = dict(
         # step of the original 2048x1024 -> [0,2]x[0,1] coordinate buffer
         pixel_pitch=(2 / 2047, 1 / 1023),
         sigma_init_bias=1.0,
+        # precision exp(10 s) of the clustering's Gaussians (Eq. 6), the
+        # value the loss trains with (loss.sigma_scale)
+        sigma_scale=10.0,
         loss=dict(
             type='SpatialEmbeddingLoss',
             to_center=True,  # False: the paper's learnable center
@@ -39,7 +42,4 @@ model = dict(
         # not in the original (which keeps every instance): bounds time and
         # memory when seeds are poor (an untrained model gives thousands of
         # small clusters); the greedy order makes it a top-100 by score
-        max_per_img=100,
-        # the released score: the seed value of the instance's seed pixel
-        # ('mask_mean': mean seed over the mask, our multi-class option)
-        score='seed'))
+        max_per_img=100))

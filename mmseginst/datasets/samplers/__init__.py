@@ -1,2 +1,4 @@
 """Data samplers of mmseginst."""
-from .instance_weighted_sampler import InstanceWeightedSampler  # noqa: F401
+from .instance_weighted_sampler import InstanceWeightedSampler
+
+__all__ = ['InstanceWeightedSampler']

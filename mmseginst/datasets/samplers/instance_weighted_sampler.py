@@ -15,7 +15,7 @@ import torch
 from mmengine.dist import get_dist_info, sync_random_seed
 from torch.utils.data import Sampler
 
-from mmseginst.registry import DATA_SAMPLERS
+from ...registry import DATA_SAMPLERS
 
 
 @DATA_SAMPLERS.register_module()

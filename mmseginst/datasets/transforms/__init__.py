@@ -1,3 +1,5 @@
 """Data transforms of mmseginst (mmdet's and mmcv's are used as they are)."""
-from .random_center_crop_pad import RandomCenterCropPadWithMask  # noqa: F401
-from .instance_centered_crop import InstanceCenteredCrop  # noqa: F401
+from .instance_centered_crop import InstanceCenteredCrop
+from .random_center_crop_pad import RandomCenterCropPadWithMask
+
+__all__ = ['InstanceCenteredCrop', 'RandomCenterCropPadWithMask']

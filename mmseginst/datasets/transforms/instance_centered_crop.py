@@ -14,7 +14,7 @@ from typing import Optional, Tuple
 import numpy as np
 from mmdet.datasets.transforms import RandomCrop
 
-from mmseginst.registry import TRANSFORMS
+from ...registry import TRANSFORMS
 
 
 @TRANSFORMS.register_module()

@@ -12,7 +12,7 @@ import numpy as np
 from mmdet.datasets.transforms import RandomCenterCropPad
 from mmdet.structures.mask import BitmapMasks
 
-from mmseginst.registry import TRANSFORMS
+from ...registry import TRANSFORMS
 
 
 @TRANSFORMS.register_module()

@@ -11,7 +11,7 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from mmseginst.registry import HOOKS
+from ...registry import HOOKS
 
 
 @HOOKS.register_module()

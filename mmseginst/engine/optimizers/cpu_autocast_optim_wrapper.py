@@ -30,7 +30,7 @@ from mmengine.logging import print_log
 from mmengine.optim import OptimWrapper
 from torch import nn
 
-from mmseginst.registry import OPTIM_WRAPPERS
+from ...registry import OPTIM_WRAPPERS
 
 
 def _has_cpu_kernels(dtype: str) -> bool:

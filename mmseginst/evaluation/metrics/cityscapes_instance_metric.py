@@ -22,7 +22,7 @@ import numpy as np
 from mmdet.evaluation.metrics import CityScapesMetric
 from mmengine.logging import MMLogger
 
-from mmseginst.registry import METRICS
+from ...registry import METRICS
 
 
 class _NumpyWithIn1d:

@@ -19,13 +19,13 @@ from typing import Dict, Optional
 
 import numpy as np
 from faster_coco_eval import COCOeval_faster
+from mmdet.evaluation.metrics import CocoMetric
 from mmengine.fileio import get_local_path
 from mmengine.logging import MMLogger
 
-from mmdet.evaluation.metrics import CocoMetric
-from mmseginst.evaluation.functional import lvis_style_evaluate
-from mmseginst.evaluation.functional.lvis_style_eval import load_gt
-from mmseginst.registry import METRICS
+from ...registry import METRICS
+from ..functional import lvis_style_evaluate
+from ..functional.lvis_style_eval import load_gt
 
 BOUNDARY_KEYS = ('mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l')
 AP_STAR_KEYS = {'AP': 'AP*', 'AP50': 'AP*50', 'AP75': 'AP*75',

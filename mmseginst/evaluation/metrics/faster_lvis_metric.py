@@ -18,9 +18,9 @@ from mmengine.evaluator import BaseMetric
 from mmengine.fileio import get_local_path
 from mmengine.logging import MMLogger
 
-from mmseginst.evaluation.functional import lvis_style_evaluate
-from mmseginst.evaluation.functional.lvis_style_eval import load_gt
-from mmseginst.registry import METRICS
+from ...registry import METRICS
+from ..functional import lvis_style_evaluate
+from ..functional.lvis_style_eval import load_gt
 
 
 @METRICS.register_module()

@@ -1,4 +1,6 @@
-"""backbones of mmseginst."""
-from .dla import DLA  # noqa: F401
-from .erfnet import ERFNet  # noqa: F401
-from .vovnet import VoVNet  # noqa: F401
+"""Backbones of mmseginst."""
+from .dla import DLA
+from .erfnet import ERFNet
+from .vovnet import VoVNet
+
+__all__ = ['DLA', 'ERFNet', 'VoVNet']

@@ -20,7 +20,7 @@ from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
 from torch import Tensor
 
-from mmseginst.registry import MODELS
+from ...registry import MODELS
 
 
 def _bn(channels: int, norm_cfg: dict) -> nn.Module:

@@ -31,7 +31,7 @@ from mmengine.runner import CheckpointLoader
 from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from mmseginst.registry import MODELS
+from ...registry import MODELS
 from .vovnet_ckpt_convert import convert_vovnet_state_dict
 
 

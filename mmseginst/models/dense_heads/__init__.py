@@ -1,8 +1,14 @@
-"""dense_heads of mmseginst."""
-from .embedmask_head import EmbedMaskHead  # noqa: F401
-from .embedmask_pixel_head import EmbedMaskPixelHead  # noqa: F401
-from .centermask_point_fcos_head import CenterMaskPointFCOSHead  # noqa: F401
-from .centermask_point_head import CenterMaskPointHead  # noqa: F401
-from .global_saliency_head import GlobalSaliencyHead  # noqa: F401
-from .spatial_embedding_head import SpatialEmbeddingHead  # noqa: F401
-from .centermask_fcos_head import CenterMaskFCOSHead  # noqa: F401
+"""Dense (one-stage) heads of mmseginst."""
+from .centermask_fcos_head import CenterMaskFCOSHead
+from .centermask_point_fcos_head import CenterMaskPointFCOSHead
+from .centermask_point_head import CenterMaskPointHead
+from .embedmask_head import EmbedMaskHead
+from .embedmask_pixel_head import EmbedMaskPixelHead
+from .global_saliency_head import GlobalSaliencyHead
+from .spatial_embedding_head import SpatialEmbeddingHead
+
+__all__ = [
+    'CenterMaskFCOSHead', 'CenterMaskPointFCOSHead', 'CenterMaskPointHead',
+    'EmbedMaskHead', 'EmbedMaskPixelHead', 'GlobalSaliencyHead',
+    'SpatialEmbeddingHead'
+]

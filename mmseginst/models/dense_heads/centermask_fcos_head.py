@@ -10,7 +10,7 @@ from mmengine.config import ConfigDict
 from mmengine.structures import InstanceData
 from torch import Tensor
 
-from mmseginst.registry import MODELS
+from ...registry import MODELS
 
 
 @MODELS.register_module()

@@ -7,18 +7,17 @@ the role of CenterMask's object centers. The Global Saliency (on P3) and the
 Mask Assembly are the same :class:`GlobalSaliencyHead` as in the point
 version, fed through ``get_positive_infos`` / the prediction results.
 
-mmdet's CondInst box head is an FCOSHead that already carries one vector per
-location (its dynamic-filter parameters) through assignment (positives with
-their ground-truth index) and through NMS at test time; this head reuses that
-plumbing and only replaces CondInst's parameter conv by the paper's head
-form (3x3 conv + ReLU + 1x1 conv) on each FPN level. The vector carried is
-the hidden feature after the 3x3 conv and ReLU; the last 1x1 conv runs only
-on the positives (training) and the detections kept by NMS (test), as in
+The Local Shape features ride through FCOS's assignment and NMS as a
+per-location vector (:class:`~mmseginst.models.utils.LocationVectorsMixin`,
+over mmdet's CondInst box head); the head form is the paper's (3x3 conv +
+ReLU + 1x1 conv) on each FPN level. The vector carried is the hidden feature
+after the 3x3 conv and ReLU; the last 1x1 conv runs only on the positives
+(training) and the detections kept by NMS (test), as in
 :class:`CenterMaskPointHead`: a dense map of S*S = 1024 channels over every
 FPN location is never built. As in CondInst, center sampling uses the mask
 centroid when masks are given; the paper's own FCOS details are [unverified].
 """
-from typing import List, Optional, Tuple
+from typing import Tuple
 
 import torch.nn as nn
 from mmcv.cnn import Scale
@@ -26,12 +25,12 @@ from mmdet.models.dense_heads import CondInstBboxHead, FCOSHead
 from mmdet.utils import InstanceList
 from torch import Tensor
 
-from mmseginst.registry import MODELS
-from .centermask_point_head import conv1x1_at
+from ...registry import MODELS
+from ..utils import LocationVectorsMixin, conv1x1_at
 
 
 @MODELS.register_module()
-class CenterMaskPointFCOSHead(CondInstBboxHead):
+class CenterMaskPointFCOSHead(LocationVectorsMixin, CondInstBboxHead):
     """FCOS head that also predicts a Local Shape vector per location.
 
     Outputs per FPN level: FCOS's ``cls_score`` (B, C, H, W), ``bbox_pred``
@@ -56,14 +55,11 @@ class CenterMaskPointFCOSHead(CondInstBboxHead):
             raise ValueError(f'shape_size must be positive, got {shape_size}')
         self.shape_size = shape_size
         self.shape_feat_channels = shape_feat_channels
-        # CondInst carries ``num_params`` channels per location through
-        # assignment and NMS: here the hidden features of the Local Shape head
+        self.vector_channels = dict(shape_feats=shape_feat_channels)
         super().__init__(*args, num_params=shape_feat_channels, **kwargs)
 
     def _init_layers(self) -> None:
-        # FCOS's towers and predictors, then the Local Shape head (instead of
-        # CondInst's parameter conv).
-        FCOSHead._init_layers(self)
+        super()._init_layers()
         self.shape_head = nn.Sequential(
             nn.Conv2d(self.in_channels, self.shape_feat_channels, 3,
                       padding=1), nn.ReLU(inplace=True),
@@ -76,30 +72,24 @@ class CenterMaskPointFCOSHead(CondInstBboxHead):
         return cls_score, bbox_pred, centerness, self.shape_head[:-1](x)
 
     def get_positive_infos(self) -> InstanceList:
-        """CondInst's positives, with their Local Shape logits
-        ``shape_preds`` (num_pos, 1, S*S) (one supervised map)."""
+        """The FCOS positives (see :class:`LocationVectorsMixin`), with
+        their Local Shape logits ``shape_preds`` (num_pos, 1, S*S) (one
+        supervised map)."""
         infos = super().get_positive_infos()
         for info in infos:
-            info.shape_preds = conv1x1_at(self.shape_head[-1],
-                                          info.param_preds)[:, None]
-            del info.param_preds
+            info.shape_preds = self._local_shapes(info)[:, None]
         return infos
 
-    def predict_by_feat(self,
-                        cls_scores: List[Tensor],
-                        bbox_preds: List[Tensor],
-                        score_factors: Optional[List[Tensor]] = None,
-                        param_preds: Optional[List[Tensor]] = None,
-                        batch_img_metas: Optional[List[dict]] = None,
-                        cfg: Optional[dict] = None,
-                        rescale: bool = False,
-                        with_nms: bool = True) -> InstanceList:
+    def predict_by_feat(self, *args, **kwargs) -> InstanceList:
         """FCOS detections after NMS, each with its ``shape_preds`` (S*S)."""
-        results_list = super().predict_by_feat(
-            cls_scores, bbox_preds, score_factors, param_preds,
-            batch_img_metas, cfg, rescale, with_nms)
+        results_list = super().predict_by_feat(*args, **kwargs)
         for results in results_list:
-            results.shape_preds = conv1x1_at(self.shape_head[-1],
-                                             results.param_preds)
-            del results.param_preds
+            results.shape_preds = self._local_shapes(results)
         return results_list
+
+    def _local_shapes(self, instances) -> Tensor:
+        """(N, S*S) logits of the carried hidden features, which leave
+        ``instances``."""
+        feats = instances.shape_feats
+        del instances.shape_feats
+        return conv1x1_at(self.shape_head[-1], feats)

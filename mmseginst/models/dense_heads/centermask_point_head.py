@@ -18,7 +18,6 @@ from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmdet.models.dense_heads import CenterNetHead
 from mmdet.models.utils import (gaussian_radius, gen_gaussian_target,
                                 get_local_maximum, get_topk_from_heatmap,
@@ -27,9 +26,8 @@ from mmdet.utils import InstanceList, OptInstanceList
 from mmengine.structures import InstanceData
 from torch import Tensor
 
-from mmseginst.registry import MODELS
-
-MASK_BOXES = ('gt', 'predicted')
+from ...registry import MODELS
+from ..utils import conv1x1_at, decode_boxes, rescale_boxes_to_image
 
 
 @MODELS.register_module()
@@ -62,11 +60,7 @@ class CenterMaskPointHead(CenterNetHead):
             both reimplementations (the paper's are [unverified]).
         train_cfg (dict, optional): ``min_overlap`` of the Gaussian radius
             (default 0.3, mmdet's CenterNet value for its corrected radius
-            formula) and ``mask_boxes``, the boxes the masks are assembled
-            with in training: 'gt' (default, both reimplementations) or
-            'predicted', the boxes the Offset and Size heads predict at each
-            object's center cell (detached), i.e. the boxes inference
-            assembles with when the peak is at that cell.
+            formula).
         test_cfg (dict, optional): ``topk`` peaks (100, no NMS),
             ``local_maximum_kernel`` (3) and ``score_thr`` (0: keep all).
     """
@@ -104,11 +98,11 @@ class CenterMaskPointHead(CenterNetHead):
         if shape_size is not None:
             self.shape_head = self._build_head(in_channels, feat_channels,
                                                shape_size**2)
+        unknown = set(train_cfg or {}) - {'min_overlap'}
+        if unknown:
+            raise ValueError(f'unknown train_cfg keys {sorted(unknown)} of '
+                             'CenterMaskPointHead; valid: min_overlap')
         self.min_overlap = (train_cfg or {}).get('min_overlap', 0.3)
-        self.mask_boxes = (train_cfg or {}).get('mask_boxes', 'gt')
-        if self.mask_boxes not in MASK_BOXES:
-            raise ValueError(f'train_cfg.mask_boxes must be one of '
-                             f'{MASK_BOXES}, got {self.mask_boxes!r}')
         self.test_cfg = dict(topk=100, local_maximum_kernel=3, score_thr=0.0)
         self.test_cfg.update(test_cfg or {})
 
@@ -199,45 +193,48 @@ class CenterMaskPointHead(CenterNetHead):
             [g.labels for g in batch_gt_instances],
             center_heatmap_preds[-1].shape,
             batch_img_metas[0]['batch_input_shape'])
-        weight = targets['wh_offset_target_weight']
         num_maps = len(center_heatmap_preds)
         losses = dict(loss_center_heatmap=0, loss_wh=0, loss_offset=0)
-        for heatmap, wh, offset in zip(center_heatmap_preds, wh_preds,
-                                       offset_preds):
-            # wh/offset have 2 channels: their avg_factor is 2 * N, as in
-            # CenterNet's RegL1Loss.
-            losses['loss_center_heatmap'] += self.loss_center_heatmap(
-                heatmap, targets['center_heatmap_target'],
-                avg_factor=avg_factor) / num_maps
-            losses['loss_wh'] += self.loss_wh(
-                wh, targets['wh_target'], weight,
-                avg_factor=avg_factor * 2) / num_maps
-            losses['loss_offset'] += self.loss_offset(
-                offset, targets['offset_target'], weight,
-                avg_factor=avg_factor * 2) / num_maps
+        for preds in zip(center_heatmap_preds, wh_preds, offset_preds):
+            for name, loss in self._map_losses(*preds, targets,
+                                               avg_factor).items():
+                losses[name] += loss / num_maps
+        self._raw_positive_infos = dict(
+            positive_infos=self._center_infos(shape_feats,
+                                              targets['center_inds']))
+        return losses
 
-        center_inds = targets['center_inds']
-        img_inds = torch.cat([
-            torch.full_like(inds, b) for b, inds in enumerate(center_inds)
-        ])
-        flat_inds = torch.cat(center_inds)
-        split = [len(inds) for inds in center_inds]
+    def _map_losses(self, heatmap: Tensor, wh: Tensor, offset: Tensor,
+                    targets: dict, avg_factor: int) -> dict:
+        """Eqs. 3-5 on one map; wh/offset have 2 channels, so their
+        avg_factor is 2 * N, as in CenterNet's RegL1Loss."""
+        weight = targets['wh_offset_target_weight']
+        return dict(
+            loss_center_heatmap=self.loss_center_heatmap(
+                heatmap, targets['center_heatmap_target'],
+                avg_factor=avg_factor),
+            loss_wh=self.loss_wh(
+                wh, targets['wh_target'], weight, avg_factor=avg_factor * 2),
+            loss_offset=self.loss_offset(
+                offset, targets['offset_target'], weight,
+                avg_factor=avg_factor * 2))
+
+    def _center_infos(self, shape_feats: List[Optional[Tensor]],
+                      center_inds: List[Tensor]) -> InstanceList:
+        """Per image, one positive per object with the Local Shape vectors
+        (num_gts, num_maps, S*S) at its center cell on every map."""
         shapes = None
         if shape_feats[0] is not None:
-            # (num_gts, num_maps, S*S): one vector per supervised map
+            img_inds = torch.cat([
+                torch.full_like(inds, b) for b, inds in enumerate(center_inds)
+            ])
+            flat_inds = torch.cat(center_inds)
             vectors = [
                 self.local_shape_at(f.flatten(2)[img_inds, :, flat_inds])
                 for f in shape_feats
             ]
-            shapes = torch.stack(vectors, dim=1).split(split)
-        mask_boxes = None
-        if self.mask_boxes == 'predicted':
-            # (num_gts, num_maps, 4) in the input frame, one box per map
-            mask_boxes = torch.stack([
-                self._boxes_at(wh, offset, img_inds, flat_inds,
-                               batch_img_metas[0]['batch_input_shape'])
-                for wh, offset in zip(wh_preds, offset_preds)
-            ], dim=1).detach().split(split)
+            shapes = torch.stack(vectors, dim=1).split(
+                [len(inds) for inds in center_inds])
         positive_infos = []
         for b, inds in enumerate(center_inds):
             info = InstanceData()
@@ -245,31 +242,13 @@ class CenterMaskPointHead(CenterNetHead):
                 len(inds), device=inds.device)
             if shapes is not None:
                 info.shape_preds = shapes[b]
-            if mask_boxes is not None:
-                info.mask_boxes = mask_boxes[b]
             positive_infos.append(info)
-        self._raw_positive_infos = dict(positive_infos=positive_infos)
-        return losses
-
-    @staticmethod
-    def _boxes_at(wh: Tensor, offset: Tensor, img_inds: Tensor,
-                  flat_inds: Tensor, input_shape: tuple) -> Tensor:
-        """(N, 4) boxes decoded from (B, 2, H, W) size and offset maps at
-        the cells ``flat_inds`` (``y * W + x``) of images ``img_inds``, in
-        the input frame (as :meth:`predict_by_feat` decodes peaks)."""
-        feat_h, feat_w = wh.shape[2:]
-        cells = torch.stack([flat_inds % feat_w, flat_inds // feat_w], dim=1)
-        return decode_boxes(cells.float(),
-                            wh.flatten(2)[img_inds, :, flat_inds],
-                            offset.flatten(2)[img_inds, :, flat_inds],
-                            (input_shape[1] / feat_w, input_shape[0] / feat_h))
+        return positive_infos
 
     def get_positive_infos(self) -> InstanceList:
         """Per image, one positive per ground-truth object: its index
-        ``pos_assigned_gt_inds``, ``shape_preds`` (num_gts, num_maps,
-        S*S), the Local Shape vectors at its center, and with
-        ``train_cfg.mask_boxes='predicted'`` ``mask_boxes`` (num_gts,
-        num_maps, 4), the boxes predicted there."""
+        ``pos_assigned_gt_inds`` and ``shape_preds`` (num_gts, num_maps,
+        S*S), the Local Shape vectors at its center."""
         return self._raw_positive_infos['positive_infos']
 
     def predict_by_feat(self,
@@ -322,49 +301,3 @@ class CenterMaskPointHead(CenterNetHead):
             results_list.append(results)
         return results_list
 
-
-def decode_boxes(cells: Tensor, sizes: Tensor, offsets: Tensor,
-                 stride: Tuple[float, float]) -> Tensor:
-    """CenterNet boxes from center cells, sizes and offsets.
-
-    Args:
-        cells (Tensor): (..., 2) center cells ``(x, y)``.
-        sizes (Tensor): (..., 2) ``(w, h)`` in cells.
-        offsets (Tensor): (..., 2) sub-cell offsets of the centers.
-        stride (tuple[float, float]): input pixels per cell ``(x, y)``.
-
-    Returns:
-        Tensor: (..., 4) boxes ``(x1, y1, x2, y2)`` in the input frame.
-    """
-    centers = cells + offsets
-    boxes = torch.cat([centers - sizes / 2, centers + sizes / 2], dim=-1)
-    return boxes * boxes.new_tensor(stride).repeat(2)
-
-
-def conv1x1_at(conv: nn.Conv2d, feats: Tensor) -> Tensor:
-    """A 1x1 conv applied to gathered feature vectors.
-
-    Args:
-        conv (nn.Conv2d): 1x1 conv from C to D channels.
-        feats (Tensor): (..., C) the feature vectors of some cells.
-
-    Returns:
-        Tensor: (..., D), equal to ``conv(x)`` at those cells.
-    """
-    return F.linear(feats, conv.weight.flatten(1), conv.bias)
-
-
-def rescale_boxes_to_image(bboxes: Tensor, img_meta: dict) -> Tensor:
-    """Boxes from the network input frame to the original image: remove the
-    ``border`` of mmdet's CenterNet test padding if present, divide by
-    ``scale_factor``, clip to ``ori_shape``."""
-    bboxes = bboxes.clone()
-    if 'border' in img_meta:
-        top, _, left, _ = [float(v) for v in img_meta['border']]
-        bboxes -= bboxes.new_tensor([left, top, left, top])
-    scale = img_meta.get('scale_factor', (1.0, 1.0))
-    bboxes /= bboxes.new_tensor(scale).repeat(2)
-    ori_h, ori_w = img_meta['ori_shape'][:2]
-    bboxes[:, 0::2] = bboxes[:, 0::2].clamp(0, ori_w)
-    bboxes[:, 1::2] = bboxes[:, 1::2].clamp(0, ori_h)
-    return bboxes

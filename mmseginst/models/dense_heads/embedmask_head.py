@@ -20,29 +20,31 @@ detection's mask is the set of pixels whose embeddings lie within its margin
   positive location whose predicted box has the highest IoU with its ground
   truth (current), or all positives with IoU > 0.5, else the best ones
   (arXiv v1; the pixel head averages them and adds the smooth loss).
+
+Embeddings and margins reach the pixel head through FCOS's assignment
+(training) and NMS (test) as per-location vectors
+(:class:`~mmseginst.models.utils.LocationVectorsMixin`, over mmdet's CondInst
+box head).
 """
-import copy
 import math
-from collections import defaultdict
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 from mmcv.cnn import Scale
-from mmdet.models.dense_heads import FCOSHead
-from mmdet.models.utils import filter_scores_and_topk, select_single_mlvl
+from mmdet.models.dense_heads import CondInstBboxHead, FCOSHead
 from mmdet.structures.bbox import bbox_overlaps
-from mmdet.utils import InstanceList, OptInstanceList
-from mmengine.config import ConfigDict
+from mmdet.utils import InstanceList
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
-from mmseginst.registry import MODELS
+from ...registry import MODELS
+from ..utils import LocationVectorsMixin
 
 INF = 1e8
 
 
 @MODELS.register_module()
-class EmbedMaskHead(FCOSHead):
+class EmbedMaskHead(LocationVectorsMixin, CondInstBboxHead):
     """FCOS head with EmbedMask's proposal embedding and margin.
 
     Args:
@@ -101,7 +103,10 @@ class EmbedMaskHead(FCOSHead):
         self.proposal_sampling = proposal_sampling
         self.pos_iou_thr = pos_iou_thr
         self.sample_in_mask = sample_in_mask
-        super().__init__(*args, **kwargs)
+        self.vector_channels = dict(
+            embeds=embed_dims, margins=self.margin_channels)
+        super().__init__(
+            *args, num_params=embed_dims + self.margin_channels, **kwargs)
 
     def _init_layers(self) -> None:
         super()._init_layers()
@@ -145,49 +150,24 @@ class EmbedMaskHead(FCOSHead):
         return cls_score, bbox_pred, centerness, embeds, margins
 
     # ------------------------------------------------------------- training
-    def loss_by_feat(self,
-                     cls_scores: List[Tensor],
-                     bbox_preds: List[Tensor],
-                     centernesses: List[Tensor],
-                     proposal_embeds: List[Tensor],
-                     proposal_margins: List[Tensor],
-                     batch_gt_instances: InstanceList,
-                     batch_img_metas: List[dict],
-                     batch_gt_instances_ignore: OptInstanceList = None
-                     ) -> Dict[str, Tensor]:
-        """FCOS losses; keeps what :meth:`get_positive_infos` needs."""
-        losses = super().loss_by_feat(cls_scores, bbox_preds, centernesses,
-                                      batch_gt_instances, batch_img_metas,
-                                      batch_gt_instances_ignore)
-        self._raw_positive_infos = dict(
-            bbox_preds=bbox_preds,
-            proposal_embeds=proposal_embeds,
-            proposal_margins=proposal_margins,
-            batch_gt_instances=batch_gt_instances,
-            assigned_gt_inds=self._assigned_gt_inds)
-        return losses
-
-    def get_targets(self, points: List[Tensor],
-                    batch_gt_instances: InstanceList
-                    ) -> Tuple[List[Tensor], List[Tensor]]:
-        """FCOS targets; the GT index of each location (-1: negative) is
-        collected per image in ``self._assigned_gt_inds``."""
-        self._assigned_gt_inds = []
-        return super().get_targets(points, batch_gt_instances)
-
     def _get_targets_single(self, gt_instances: InstanceData, points: Tensor,
                             regress_ranges: Tensor,
                             num_points_per_lvl: List[int]
-                            ) -> Tuple[Tensor, Tensor]:
+                            ) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
         """FCOS assignment (center sampling, regress ranges, smallest box
-        wins) with the extra in-mask condition."""
+        wins) with the extra in-mask condition.
+
+        Returns:
+            tuple[Tensor]: labels (P,), box targets (P, 4), and as CondInst
+            the indices of the positives (num_pos,) and of their ground
+            truths (num_pos,).
+        """
         num_points, num_gts = points.size(0), len(gt_instances)
         gt_bboxes, gt_labels = gt_instances.bboxes, gt_instances.labels
         if num_gts == 0:
-            self._assigned_gt_inds.append(gt_labels.new_full((num_points, ),
-                                                             -1))
+            no_pos = gt_labels.new_zeros((0, ), dtype=torch.long)
             return (gt_labels.new_full((num_points, ), self.num_classes),
-                    gt_bboxes.new_zeros((num_points, 4)))
+                    gt_bboxes.new_zeros((num_points, 4)), no_pos, no_pos)
         xs, ys = points[:, :1], points[:, 1:]
         # (P, G, 4) distances to the left, top, right and bottom sides
         bbox_targets = torch.stack(
@@ -217,8 +197,9 @@ class EmbedMaskHead(FCOSHead):
         _, gt_inds = areas.min(dim=1)  # the smallest candidate box wins
         positive = candidate.any(dim=1)
         labels = torch.where(positive, gt_labels[gt_inds], self.num_classes)
-        self._assigned_gt_inds.append(torch.where(positive, gt_inds, -1))
-        return labels, bbox_targets[torch.arange(num_points), gt_inds]
+        pos_inds = torch.nonzero(positive).squeeze(1)
+        return (labels, bbox_targets[torch.arange(num_points), gt_inds],
+                pos_inds, gt_inds[pos_inds])
 
     @staticmethod
     def _points_in_masks(gt_instances: InstanceData, points: Tensor) -> Tensor:
@@ -244,41 +225,30 @@ class EmbedMaskHead(FCOSHead):
             ``embeds`` (S, D), ``margins`` (S, Dm), ``points`` (S, 2) and
             ``gt_inds`` (S,) (index of their ground truth).
         """
-        raw = self._raw_positive_infos
-        bbox_preds = raw['bbox_preds']
-        priors = self.prior_generator.grid_priors(
-            [b.shape[-2:] for b in bbox_preds],
-            dtype=bbox_preds[0].dtype,
-            device=bbox_preds[0].device)
-        points = torch.cat(priors)
-        strides = torch.cat([
-            p.new_full((len(p), 1), s) for p, s in zip(priors, self.strides)
-        ])
+        gts = self._raw_positive_infos['batch_gt_instances']
+        return [
+            self._sample_proposals(positives, gt_instances)
+            for positives, gt_instances in zip(super().get_positive_infos(),
+                                               gts)
+        ]
 
-        def flat(mlvl: List[Tensor], img: int) -> Tensor:
-            return torch.cat(
-                [t[img].permute(1, 2, 0).reshape(-1, t.shape[1])
-                 for t in mlvl])
-
-        infos = []
-        for img, gt_instances in enumerate(raw['batch_gt_instances']):
-            gt_inds = raw['assigned_gt_inds'][img]
-            pos = torch.nonzero(gt_inds >= 0).squeeze(1)
-            dist = flat(bbox_preds, img)[pos].detach()
-            if self.norm_on_bbox:
-                dist = dist * strides[pos]
-            boxes = self.bbox_coder.decode(points[pos], dist)
-            ious = bbox_overlaps(
-                boxes, gt_instances.bboxes[gt_inds[pos]], is_aligned=True)
-            keep = pos[self._select_proposals(ious, gt_inds[pos],
-                                              len(gt_instances))]
-            infos.append(
-                InstanceData(
-                    embeds=flat(raw['proposal_embeds'], img)[keep],
-                    margins=flat(raw['proposal_margins'], img)[keep],
-                    points=points[keep],
-                    gt_inds=gt_inds[keep]))
-        return infos
+    def _sample_proposals(self, positives: InstanceData,
+                          gt_instances: InstanceData) -> InstanceData:
+        """The positives of one image chosen by the IoU of their predicted
+        box with their ground truth (see :meth:`_select_proposals`)."""
+        dist = positives.bbox_preds.detach()
+        if self.norm_on_bbox:
+            dist = dist * positives.strides[:, None]
+        boxes = self.bbox_coder.decode(positives.points, dist)
+        gt_inds = positives.pos_assigned_gt_inds
+        ious = bbox_overlaps(
+            boxes, gt_instances.bboxes[gt_inds], is_aligned=True)
+        keep = self._select_proposals(ious, gt_inds, len(gt_instances))
+        return InstanceData(
+            embeds=positives.embeds[keep],
+            margins=positives.margins[keep],
+            points=positives.points[keep],
+            gt_inds=gt_inds[keep])
 
     def _select_proposals(self, ious: Tensor, gt_inds: Tensor,
                           num_gts: int) -> Tensor:
@@ -300,58 +270,10 @@ class EmbedMaskHead(FCOSHead):
         return keep
 
     # ------------------------------------------------------------ inference
-    def predict_by_feat(self,
-                        cls_scores: List[Tensor],
-                        bbox_preds: List[Tensor],
-                        score_factors: List[Tensor],
-                        proposal_embeds: List[Tensor],
-                        proposal_margins: List[Tensor],
-                        batch_img_metas: Optional[List[dict]] = None,
-                        cfg: Optional[ConfigDict] = None,
-                        rescale: bool = False,
-                        with_nms: bool = True) -> InstanceList:
+    def predict_by_feat(self, *args, **kwargs) -> InstanceList:
         """FCOS decoding and NMS; every detection keeps its ``embeds``,
         ``margins`` and ``points`` (location) for the pixel head."""
-        priors = self.prior_generator.grid_priors(
-            [c.shape[-2:] for c in cls_scores],
-            dtype=bbox_preds[0].dtype,
-            device=bbox_preds[0].device)
-        results = []
-        for img, img_meta in enumerate(batch_img_metas):
-            per_level = [
-                select_single_mlvl(t, img, detach=True)
-                for t in (cls_scores, bbox_preds, score_factors,
-                          proposal_embeds, proposal_margins)
-            ]
-            results.append(
-                self._predict_single(*per_level, priors, img_meta, cfg,
-                                     rescale, with_nms))
-        return results
-
-    def _predict_single(self, cls_scores, bbox_preds, centernesses, embeds,
-                        margins, priors, img_meta, cfg, rescale,
-                        with_nms) -> InstanceData:
-        cfg = copy.deepcopy(self.test_cfg if cfg is None else cfg)
-        nms_pre = cfg.get('nms_pre', -1)
-        fields = defaultdict(list)
-        for level in zip(cls_scores, bbox_preds, centernesses, embeds,
-                         margins, priors):
-            cls, box, ctr, emb, mar, pts = level
-            scores = cls.permute(1, 2, 0).reshape(-1, self.cls_out_channels)
-            scores, labels, _, kept = filter_scores_and_topk(
-                scores.sigmoid(), cfg.get('score_thr', 0),
-                nms_pre if nms_pre > 0 else scores.numel(),
-                dict(bbox_preds=box.permute(1, 2, 0).reshape(-1, 4),
-                     score_factors=ctr.reshape(-1).sigmoid(),
-                     embeds=emb.permute(1, 2, 0).reshape(-1, emb.shape[0]),
-                     margins=mar.permute(1, 2, 0).reshape(-1, mar.shape[0]),
-                     points=pts))
-            kept.update(scores=scores, labels=labels)
-            for key, value in kept.items():
-                fields[key].append(value)
-        fields = {key: torch.cat(value) for key, value in fields.items()}
-        bbox_preds = fields.pop('bbox_preds')
-        fields['bboxes'] = self.bbox_coder.decode(
-            fields['points'], bbox_preds, max_shape=img_meta['img_shape'])
-        return self._bbox_post_process(
-            InstanceData(**fields), cfg, rescale, with_nms, img_meta)
+        results_list = super().predict_by_feat(*args, **kwargs)
+        for results in results_list:
+            del results.strides
+        return results_list

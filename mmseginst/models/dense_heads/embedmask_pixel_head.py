@@ -6,37 +6,45 @@ ReLU), predicts D embedding channels with a 3x3 conv and upsamples them x2
 version the first two channels are "spatial": ``scale * (x, y) / 100`` of
 the pixel (the P3 location, before upsampling) is added to them, with one
 learnable ``scale`` shared with the proposal embeddings of
-:class:`EmbedMaskHead` (this head owns it and adds the same term to the
-proposals' first two channels, at their locations).
+:class:`EmbedMaskHead` (:class:`ScaledCoordinates`; this head couples the
+two sides, so it holds the scale and adds the same term to the proposals'
+first two channels, at their locations).
 
 Training (``loss_by_feat``): for every ground truth with sampled proposals,
 the mean proposal embedding and margin give ``p`` on the stride-4 grid and a
 Lovász hinge on ``log p - log(1 - p)`` is taken against the mask, over the
-whole image (current) or the box padded by 10% + 1 cell (arXiv v1); losses
-are averaged over the ground truths of an image, then over images. arXiv v1
-adds the smooth loss between the proposals of an instance.
+whole image (current) or the box padded by 10% + 1 cell (arXiv v1); as in
+the official ``embed_mask/loss.py``, losses are averaged over the ground
+truths of an image that received at least one proposal, summed over the
+images and divided by the batch size. arXiv v1 adds the smooth loss between
+the proposals of an instance.
 
 Inference (``predict_by_feat``): each detection uses its own embedding and
-margin, evaluated only inside its box padded by 2 cells, resampled to the
-output size and thresholded (0.53 current, 0.5 v1).
+margin; its log-probability is evaluated only inside its box padded by 2
+cells (-10 outside), resampled to the output size and thresholded at
+``log(mask_thr)`` (0.53 current, 0.5 v1), as the official CUDA kernel and
+``coco_eval.py`` do.
 """
+import math
 from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmcv.cnn import ConvModule, Scale
+from mmcv.cnn import ConvModule
 from mmdet.models.dense_heads.base_mask_head import BaseMaskHead
 from mmdet.structures.bbox import scale_boxes
 from mmdet.utils import ConfigType, InstanceList, OptConfigType
 from mmengine.config import ConfigDict
+from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
-from mmseginst.registry import MODELS
+from ...registry import MODELS
 from ..layers.embedding_coupling import (box_bounded_masks,
                                          boxes_to_grid_regions,
                                          embedding_mask_logits,
                                          embedding_sq_distance)
-from ..losses.embedding_smooth_loss import group_mean
+from ..layers.scaled_coordinates import ScaledCoordinates
+from ..utils import group_mean
 
 
 @MODELS.register_module()
@@ -113,7 +121,7 @@ class EmbedMaskPixelHead(BaseMaskHead):
         ])
         self.conv_embed = nn.Conv2d(feat_channels, embed_dims, 3, padding=1)
         if num_spatial_dims:
-            self.position_scale = Scale(1.0)
+            self.position_scale = ScaledCoordinates(coord_divisor)
         self.loss_mask = MODELS.build(loss_mask)
         self.loss_smooth = MODELS.build(loss_smooth) if loss_smooth else None
 
@@ -123,9 +131,7 @@ class EmbedMaskPixelHead(BaseMaskHead):
         channels."""
         if not self.num_spatial_dims:
             return embeds
-        coords = self.position_scale(points.to(embeds.dtype))
-        return torch.cat(
-            [embeds[:, :2] + coords / self.coord_divisor, embeds[:, 2:]], 1)
+        return self.position_scale(embeds, points)
 
     def forward(self, x: Tuple[Tensor], positive_infos=None
                 ) -> Tuple[Tensor]:
@@ -161,7 +167,8 @@ class EmbedMaskPixelHead(BaseMaskHead):
         if hasattr(masks, 'to_tensor'):
             masks = masks.to_tensor(dtype=torch.float32, device=device)
         masks = masks.float()
-        full_h, full_w = round(h * self.mask_stride), round(w * self.mask_stride)
+        full_h = round(h * self.mask_stride)
+        full_w = round(w * self.mask_stride)
         masks = masks[:, :full_h, :full_w]
         masks = F.pad(masks, (0, full_w - masks.shape[-1], 0,
                               full_h - masks.shape[-2]))
@@ -203,57 +210,95 @@ class EmbedMaskPixelHead(BaseMaskHead):
         if positive_infos is None:
             raise ValueError('EmbedMaskPixelHead needs positive_infos from '
                              'the box head (EmbedMaskHead)')
-        num_imgs, grid_shape = len(batch_gt_instances), pixel_embeds.shape[-2:]
+        num_imgs = len(batch_gt_instances)
         # keeps every branch in the graph when nothing is sampled
         zero = pixel_embeds.sum() * 0 + sum(
             info.embeds.sum() * 0 + info.margins.sum() * 0
             for info in positive_infos)
-        logits, targets, valids, weights = [], [], [], []
-        loss_smooth = zero
+        terms, loss_smooth = [], zero
         for img, (gt, info) in enumerate(zip(batch_gt_instances,
                                              positive_infos)):
-            num_gts = len(gt)
-            if num_gts == 0 or len(info) == 0:
+            if len(gt) == 0 or len(info) == 0:
                 continue
             embeds = self.add_coordinates(info.embeds, info.points)
-            mean_embeds, counts = group_mean(embeds, info.gt_inds, num_gts)
-            mean_margins, _ = group_mean(info.margins, info.gt_inds, num_gts)
-            has = counts > 0
-            dist = embedding_sq_distance(pixel_embeds[img], mean_embeds[has],
-                                         mean_margins[has])
-            logits.append(embedding_mask_logits(dist))
-            targets.append(
-                self._mask_targets(gt.masks, grid_shape, dist.device)[has])
-            if self.loss_box_padding is not None:
-                valids.append(self._box_regions(gt.bboxes[has], grid_shape))
-            # mean over the GTs of an image (with or without proposals),
-            # then over the images of the batch
-            weights.append(dist.new_full((int(has.sum()), ),
-                                         1. / (num_gts * num_imgs)))
+            terms.append(self._image_mask_terms(pixel_embeds[img], gt, info,
+                                                embeds, num_imgs))
             if self.loss_smooth is not None:
                 loss_smooth = loss_smooth + self.loss_smooth(
                     embeds,
                     info.margins,
                     info.gt_inds,
-                    num_gts,
-                    weight=dist.new_full((num_gts, ),
-                                         1. / (num_gts * num_imgs)),
+                    len(gt),
+                    weight=embeds.new_full((len(gt), ),
+                                           1. / (len(gt) * num_imgs)),
                     reduction_override='sum')
-        if logits:
-            loss_mask = zero + self.loss_mask(
-                torch.cat(logits),
-                torch.cat(targets),
-                valid=torch.cat(valids) if valids else None,
-                weight=torch.cat(weights),
-                reduction_override='sum')
-        else:
-            loss_mask = zero
-        losses = dict(loss_mask=loss_mask)
+        losses = dict(loss_mask=zero + self._mask_loss(terms))
         if self.loss_smooth is not None:
             losses['loss_smooth'] = loss_smooth
         return losses
 
+    def _image_mask_terms(self, pixel_embeds: Tensor, gt: InstanceData,
+                          info: InstanceData, embeds: Tensor,
+                          num_imgs: int) -> Tuple[Tensor, ...]:
+        """Logits, targets, valid regions (or None) and weights of the
+        objects of one image that received proposals.
+
+        Args:
+            pixel_embeds (Tensor): (D, H, W) pixel embeddings of the image.
+            gt (InstanceData): its ground truth (``masks``, ``bboxes``).
+            info (InstanceData): its proposals (``margins``, ``gt_inds``).
+            embeds (Tensor): (P, D) proposal embeddings with coordinates.
+            num_imgs (int): images in the batch.
+
+        Returns:
+            tuple[Tensor]: (G', H, W) logits and targets, (G', H, W) valid
+            regions or None, (G',) weights; G' objects with proposals.
+        """
+        grid_shape, num_gts = pixel_embeds.shape[-2:], len(gt)
+        mean_embeds, counts = group_mean(embeds, info.gt_inds, num_gts)
+        mean_margins, _ = group_mean(info.margins, info.gt_inds, num_gts)
+        has = counts > 0
+        dist = embedding_sq_distance(pixel_embeds, mean_embeds[has],
+                                     mean_margins[has])
+        targets = self._mask_targets(gt.masks, grid_shape, dist.device)[has]
+        valid = None
+        if self.loss_box_padding is not None:
+            valid = self._box_regions(gt.bboxes[has], grid_shape)
+        # official: mean over the objects of an image that have proposals,
+        # summed over images, divided by the number of images
+        num_valid = int(has.sum())
+        weights = dist.new_full((num_valid, ), 1. / (num_valid * num_imgs))
+        return embedding_mask_logits(dist), targets, valid, weights
+
+    def _mask_loss(self, terms: List[Tuple[Tensor, ...]]) -> Tensor:
+        """The Lovasz mask loss over the objects of all images (a plain 0
+        when no image has an object with proposals)."""
+        if not terms:
+            return 0.
+        logits, targets, valids, weights = zip(*terms)
+        return self.loss_mask(
+            torch.cat(logits),
+            torch.cat(targets),
+            valid=None if valids[0] is None else torch.cat(valids),
+            weight=torch.cat(weights),
+            reduction_override='sum')
+
     # ------------------------------------------------------------ inference
+    def _mask_output_shapes(self, meta: dict, grid_shape: Tuple[int, int],
+                            rescale: bool) -> Tuple[tuple, tuple]:
+        """(kept, resized) shapes of the mask maps, as the official
+        ``coco_eval.py``: the whole stride-4 grid (H, W) is resized to
+        ``ceil(H * stride * ori_h / img_h)`` (and likewise W) and cropped to
+        ``ori_shape``; without ``rescale``, to ``H * stride`` cropped to
+        ``img_shape``."""
+        grid_size = [g * self.mask_stride for g in grid_shape]
+        if not rescale:
+            return tuple(meta['img_shape'][:2]), tuple(grid_size)
+        ori, img = meta['ori_shape'][:2], meta['img_shape'][:2]
+        resized = tuple(
+            math.ceil(size * o / i) for size, o, i in zip(grid_size, ori, img))
+        return tuple(ori), resized
+
     def predict_by_feat(self,
                         pixel_embeds: Tensor,
                         batch_img_metas: List[dict],
@@ -276,22 +321,19 @@ class EmbedMaskPixelHead(BaseMaskHead):
         """
         mask_thr = self.test_cfg.get('mask_thr', 0.5)
         padding = self.test_cfg.get('mask_box_padding', 2)
+        grid_shape = pixel_embeds.shape[-2:]
         for img, (results, meta) in enumerate(zip(results_list,
                                                   batch_img_metas)):
-            if rescale:
-                out_shape = meta['ori_shape'][:2]
-                w_scale, h_scale = meta['scale_factor'][:2]
-            else:
-                out_shape, w_scale, h_scale = meta['img_shape'][:2], 1., 1.
+            out_shape, resized_shape = self._mask_output_shapes(
+                meta, grid_shape, rescale)
             regions = boxes_to_grid_regions(results.bboxes, self.mask_stride,
-                                            padding, pixel_embeds.shape[-2:])
+                                            padding, grid_shape)
             results.masks = box_bounded_masks(
                 pixel_embeds[img],
                 self.add_coordinates(results.embeds, results.points),
-                results.margins, regions, out_shape,
-                (self.mask_stride / h_scale, self.mask_stride / w_scale),
-                mask_thr)
+                results.margins, regions, out_shape, resized_shape, mask_thr)
             if rescale:
+                w_scale, h_scale = meta['scale_factor'][:2]
                 results.bboxes = scale_boxes(results.bboxes,
                                              (1 / w_scale, 1 / h_scale))
             for key in ('embeds', 'margins', 'points'):

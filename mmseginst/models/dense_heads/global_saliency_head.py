@@ -21,10 +21,10 @@ from mmengine.model import bias_init_with_prob
 from mmengine.structures import InstanceData
 from torch import Tensor
 
-from mmseginst.registry import MODELS
+from ...registry import MODELS
 from ..layers.mask_assembly import (assemble_masks, assembled_probs,
                                     boxes_to_cells, paste_to_grid)
-from .centermask_point_head import rescale_boxes_to_image
+from ..utils import rescale_boxes_to_image
 
 SALIENCY_TYPES = ('class_specific', 'class_agnostic', None)
 
@@ -158,14 +158,48 @@ class GlobalSaliencyHead(BaseMaskHead):
                      batch_img_metas: List[dict],
                      positive_infos: OptInstanceList = None,
                      **kwargs) -> dict:
-        """Eq. 2 with ground-truth boxes (or the ``mask_boxes`` of the
-        positives, when the box head gives them), and the optional direct
-        saliency loss."""
+        """Eq. 2 with the ground-truth boxes of the positives on every map
+        (averaged over maps), and the optional direct saliency loss."""
         if positive_infos is None:
             raise ValueError('GlobalSaliencyHead needs positive_infos from '
                              'its box head')
         device = batch_gt_instances[0].labels.device
-        inp_h, inp_w = batch_img_metas[0]['batch_input_shape']
+        img_inds, gt_inds, keep = self._sample_positives(
+            positive_infos, batch_gt_instances)
+        gt_masks = [
+            g.masks.to_tensor(torch.float32, device)
+            for g in batch_gt_instances
+        ]
+        losses = dict(loss_mask=0)
+        if self.loss_saliency is not None:
+            losses['loss_saliency'] = 0
+        num_levels = len(saliency_preds)
+        for level, saliency in enumerate(saliency_preds):
+            # ground-truth masks on the saliency grid (soft, area-averaged)
+            small = [
+                F.interpolate(m[None], feat_sizes[level], mode='area')[0]
+                if len(m) else m.new_zeros((0, *feat_sizes[level]))
+                for m in gt_masks
+            ]
+            if self.loss_saliency is not None:
+                losses['loss_saliency'] += self.loss_saliency(
+                    saliency, self._saliency_target(
+                        small, batch_gt_instances, saliency)) / num_levels
+            shapes = self._shape_vectors(positive_infos, level, num_levels)
+            if shapes is not None and keep is not None:
+                shapes = shapes[keep]
+            losses['loss_mask'] += self._assembled_mask_loss(
+                saliency, shapes, torch.cat(small), batch_gt_instances,
+                img_inds, gt_inds,
+                batch_img_metas[0]['batch_input_shape']) / num_levels
+        return losses
+
+    def _sample_positives(self, positive_infos: InstanceList,
+                          batch_gt_instances: InstanceList) -> tuple:
+        """Image and batch-wide ground-truth index (P,) of each positive,
+        at most ``max_masks_to_train`` of them (random subset, ``keep``;
+        None when all are kept)."""
+        device = batch_gt_instances[0].labels.device
         num_gts = [len(g) for g in batch_gt_instances]
         gt_offsets = torch.tensor([0] + num_gts[:-1], device=device).cumsum(0)
         img_inds = torch.cat([
@@ -181,58 +215,33 @@ class GlobalSaliencyHead(BaseMaskHead):
             keep = torch.randperm(len(gt_inds), device=device)
             keep = keep[:self.max_masks_to_train]
             img_inds, gt_inds = img_inds[keep], gt_inds[keep]
-        all_boxes = torch.cat([g.bboxes for g in batch_gt_instances])
-        # boxes the box head chose to assemble with (one per positive and
-        # map), else the ground-truth boxes of the positives
-        own_boxes = None
-        if all('mask_boxes' in p for p in positive_infos):
-            own_boxes = torch.cat([p.mask_boxes for p in positive_infos])
-            if keep is not None:
-                own_boxes = own_boxes[keep]
-        all_labels = torch.cat([g.labels for g in batch_gt_instances])
-        gt_masks = [
-            g.masks.to_tensor(torch.float32, device)
-            for g in batch_gt_instances
-        ]
+        return img_inds, gt_inds, keep
 
-        losses = dict(loss_mask=0)
-        if self.loss_saliency is not None:
-            losses['loss_saliency'] = 0
-        num_levels = len(saliency_preds)
-        for level, saliency in enumerate(saliency_preds):
-            feat_h, feat_w = feat_sizes[level]
-            # ground-truth masks on the saliency grid (soft, area-averaged)
-            small = [
-                F.interpolate(m[None], (feat_h, feat_w), mode='area')[0]
-                if len(m) else m.new_zeros((0, feat_h, feat_w))
-                for m in gt_masks
-            ]
-            if self.loss_saliency is not None:
-                losses['loss_saliency'] += self.loss_saliency(
-                    saliency, self._saliency_target(
-                        small, batch_gt_instances, saliency)) / num_levels
-            shapes = self._shape_vectors(positive_infos, level, num_levels)
-            if len(gt_inds) == 0:
-                losses['loss_mask'] += sum(
-                    x.sum() * 0 for x in (shapes, saliency) if x is not None)
-                continue
-            if shapes is not None and keep is not None:
-                shapes = shapes[keep]
-            scale = all_boxes.new_tensor(
-                [feat_w / inp_w, feat_h / inp_h] * 2)
-            boxes = all_boxes[gt_inds] if own_boxes is None \
-                else own_boxes[:, level]
-            cells = boxes_to_cells(boxes * scale)
-            sal, sal_inds = self._saliency_index(saliency, img_inds,
-                                                 all_labels[gt_inds])
-            shape_logits, sal_logits, valid, ys, xs = assemble_masks(
-                cells, (feat_h, feat_w), shapes, sal, sal_inds)
-            target = torch.cat(small)[gt_inds[:, None, None],
-                                      ys.clamp(0, feat_h - 1)[:, :, None],
-                                      xs.clamp(0, feat_w - 1)[:, None, :]]
-            losses['loss_mask'] += self.loss_mask(
-                shape_logits, sal_logits, target, valid) / num_levels
-        return losses
+    def _assembled_mask_loss(self, saliency: Optional[Tensor],
+                             shapes: Optional[Tensor], small_masks: Tensor,
+                             batch_gt_instances: InstanceList,
+                             img_inds: Tensor, gt_inds: Tensor,
+                             input_shape: Tuple[int, int]) -> Tensor:
+        """Eq. 2 on one map: the masks of the positives (P,) assembled on
+        their ground-truth boxes against the ground-truth masks
+        ``small_masks`` (G, H, W) resized to the map."""
+        if len(gt_inds) == 0:
+            return sum(
+                x.sum() * 0 for x in (shapes, saliency) if x is not None)
+        feat_h, feat_w = small_masks.shape[-2:]
+        all_boxes = torch.cat([g.bboxes for g in batch_gt_instances])
+        all_labels = torch.cat([g.labels for g in batch_gt_instances])
+        scale = all_boxes.new_tensor(
+            [feat_w / input_shape[1], feat_h / input_shape[0]] * 2)
+        cells = boxes_to_cells(all_boxes[gt_inds] * scale)
+        sal, sal_inds = self._saliency_index(saliency, img_inds,
+                                             all_labels[gt_inds])
+        shape_logits, sal_logits, valid, ys, xs = assemble_masks(
+            cells, (feat_h, feat_w), shapes, sal, sal_inds)
+        target = small_masks[gt_inds[:, None, None],
+                             ys.clamp(0, feat_h - 1)[:, :, None],
+                             xs.clamp(0, feat_w - 1)[:, None, :]]
+        return self.loss_mask(shape_logits, sal_logits, target, valid)
 
     def _saliency_target(self, small_masks: List[Tensor],
                          batch_gt_instances: InstanceList,
@@ -284,10 +293,6 @@ class GlobalSaliencyHead(BaseMaskHead):
         if results_list is None:
             raise ValueError('GlobalSaliencyHead needs the detections of '
                              'its box head')
-        saliency = saliency_preds[-1]
-        level = len(saliency_preds) - 1
-        feat_h, feat_w = feat_sizes[-1]
-        inp_h, inp_w = batch_img_metas[0]['batch_input_shape']
         outputs = []
         for b, (results, meta) in enumerate(zip(results_list,
                                                 batch_img_metas)):
@@ -303,26 +308,13 @@ class GlobalSaliencyHead(BaseMaskHead):
                                         device=results.bboxes.device)
                 outputs.append(out)
                 continue
-            scale = results.bboxes.new_tensor(
-                [feat_w / inp_w, feat_h / inp_h] * 2)
-            cells = boxes_to_cells(results.bboxes * scale)
-            img_inds = torch.full_like(results.labels, b)
-            sal, sal_inds = self._saliency_index(saliency, img_inds,
-                                                 results.labels)
-            shapes = self._shape_vectors([results], level, 1)
-            shape_logits, sal_logits, valid, ys, xs = assemble_masks(
-                cells, (feat_h, feat_w), shapes, sal, sal_inds)
-            grid = paste_to_grid(
-                assembled_probs(shape_logits, sal_logits), valid, ys, xs,
-                (feat_h, feat_w))
-            # feature grid -> network input -> image content -> original
-            masks = F.interpolate(grid[:, None], (inp_h, inp_w),
-                                  mode='bilinear', align_corners=False)
-            masks = masks[:, :, top:bottom, left:right]
-            if masks.shape[-2:] != (out_h, out_w):
-                masks = F.interpolate(masks, (out_h, out_w),
+            probs = self._mask_probs(saliency_preds, feat_sizes, results, b,
+                                     meta['batch_input_shape'])
+            probs = probs[:, :, top:bottom, left:right]
+            if probs.shape[-2:] != (out_h, out_w):
+                probs = F.interpolate(probs, (out_h, out_w),
                                       mode='bilinear', align_corners=False)
-            out.masks = masks[:, 0] > self.test_cfg['mask_thr']
+            out.masks = probs[:, 0] > self.test_cfg['mask_thr']
             if rescale:
                 out.bboxes = rescale_boxes_to_image(results.bboxes, meta)
             else:
@@ -330,3 +322,26 @@ class GlobalSaliencyHead(BaseMaskHead):
                     [left, top, left, top])
             outputs.append(out)
         return outputs
+
+    def _mask_probs(self, saliency_preds: List[Optional[Tensor]],
+                    feat_sizes: List[Tuple[int, int]], results: InstanceData,
+                    img: int, input_shape: Tuple[int, int]) -> Tensor:
+        """(k, 1, H, W) mask probabilities of the detections of image
+        ``img``, assembled on the last map and resized to the network
+        input (H, W)."""
+        feat_h, feat_w = feat_sizes[-1]
+        inp_h, inp_w = input_shape
+        scale = results.bboxes.new_tensor(
+            [feat_w / inp_w, feat_h / inp_h] * 2)
+        cells = boxes_to_cells(results.bboxes * scale)
+        sal, sal_inds = self._saliency_index(
+            saliency_preds[-1], torch.full_like(results.labels, img),
+            results.labels)
+        shapes = self._shape_vectors([results], len(saliency_preds) - 1, 1)
+        shape_logits, sal_logits, valid, ys, xs = assemble_masks(
+            cells, (feat_h, feat_w), shapes, sal, sal_inds)
+        grid = paste_to_grid(
+            assembled_probs(shape_logits, sal_logits), valid, ys, xs,
+            (feat_h, feat_w))
+        return F.interpolate(grid[:, None], (inp_h, inp_w),
+                             mode='bilinear', align_corners=False)

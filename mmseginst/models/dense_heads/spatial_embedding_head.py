@@ -12,7 +12,8 @@ decoders of the released model (``num_classes=[3, 1]`` there):
 Each decoder upsamples a stride-8 feature x8 (ERFNet's encoder output). The
 head also fits a ResNet-FPN: ``in_index`` picks the level, ``in_channels``
 its width and ``in_stride`` its stride, 8 (P3) or 4 (P2, where the first
-upsampler becomes a stride-1 3x3 conv). Output: (B, 2 + n_sigma + num_classes, H, W) at input resolution.
+upsampler becomes a stride-1 3x3 conv). Output: (B, 2 + n_sigma +
+num_classes, H, W) at input resolution.
 The embedding is e = tanh(o) + x with x the coordinate map
 (:mod:`mmseginst.models.layers.coordinate_map`); the released init makes
 e = x and s = 1 at the start (offset weights and bias 0, bandwidth weights 0
@@ -28,10 +29,10 @@ from mmdet.utils import InstanceList, OptConfigType, OptMultiConfig
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
-from mmseginst.registry import MODELS
-from ..backbones.erfnet import ERFNET_NORM, ERFNetDecoder
+from ...registry import MODELS
 from ..layers.coordinate_map import (DEFAULT_PIXEL_PITCH, coordinate_map,
                                      parse_pixel_pitch)
+from ..layers.erfnet_blocks import ERFNET_NORM, ERFNetDecoder
 from ..layers.spatial_embedding_clustering import cluster_fast, cluster_plain
 
 CLUSTERINGS = dict(fast=cluster_fast, plain=cluster_plain)
@@ -43,16 +44,7 @@ DEFAULT_TEST_CFG = dict(
     min_pixels=128,
     min_unclustered_ratio=0.5,
     mask_thr=0.5,  # binarises masks resized to the original image
-    max_per_img=100,
-    score='seed')
-SCORES = ('seed', 'mask_mean')
-
-
-def mask_mean(values: Tensor, masks: Tensor) -> Tensor:
-    """Mean of ``values`` (H, W) inside each of ``masks`` (K, H, W) bool,
-    non-empty; returns (K,)."""
-    flat = masks.flatten(1).to(values.dtype)
-    return flat @ values.flatten() / flat.sum(1)
+    max_per_img=100)
 
 
 @MODELS.register_module()
@@ -73,8 +65,11 @@ class SpatialEmbeddingHead(BaseMaskHead):
             default is the step of the original 2048x1024 -> [0,2]x[0,1]
             buffer.
         sigma_init_bias (float): Initial bias of the bandwidth maps (1).
-        loss (dict): The :class:`SpatialEmbeddingLoss` config (its
-            ``sigma_scale`` is also used by the clustering).
+        sigma_scale (float): The precision of a Gaussian is
+            exp(sigma_scale * s) (Eq. 6: 10), in the clustering; the loss
+            config ``loss`` holds the value of training, which should be
+            the same.
+        loss (dict): The :class:`SpatialEmbeddingLoss` config.
         test_cfg (dict): Clustering options, see ``DEFAULT_TEST_CFG``.
     """
 
@@ -90,6 +85,7 @@ class SpatialEmbeddingHead(BaseMaskHead):
                  pixel_pitch: Union[float, Sequence[float]] = (
                      DEFAULT_PIXEL_PITCH),
                  sigma_init_bias: float = 1.0,
+                 sigma_scale: float = 10.0,
                  loss: dict = dict(type='SpatialEmbeddingLoss'),
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
@@ -106,6 +102,7 @@ class SpatialEmbeddingHead(BaseMaskHead):
         self.in_stride = in_stride
         self.pixel_pitch = parse_pixel_pitch(pixel_pitch)
         self.sigma_init_bias = sigma_init_bias
+        self.sigma_scale = sigma_scale
         self.decoders = nn.ModuleList([
             ERFNetDecoder(in_channels, 2 + n_sigma, decoder_channels,
                           num_decoder_blocks, norm_cfg, in_stride),
@@ -119,11 +116,10 @@ class SpatialEmbeddingHead(BaseMaskHead):
         if unknown:
             raise ValueError(f'unknown test_cfg keys {sorted(unknown)}; '
                              f'valid: {sorted(DEFAULT_TEST_CFG)}')
-        for key, choices in (('clustering', CLUSTERINGS), ('score', SCORES)):
-            if self.test_cfg[key] not in choices:
-                raise ValueError(f'test_cfg.{key} must be one of '
-                                 f'{sorted(choices)}, got '
-                                 f'{self.test_cfg[key]!r}')
+        if self.test_cfg['clustering'] not in CLUSTERINGS:
+            raise ValueError(f'test_cfg.clustering must be one of '
+                             f'{sorted(CLUSTERINGS)}, got '
+                             f"{self.test_cfg['clustering']!r}")
         self._init_output()
 
     def _init_output(self) -> None:
@@ -197,17 +193,11 @@ class SpatialEmbeddingHead(BaseMaskHead):
                         rescale: bool = False,
                         **kwargs) -> InstanceList:
         """Cluster each image and class; masks at the original image size
-        when ``rescale`` (else at ``img_shape``), boxes from the masks.
-
-        Scores (``test_cfg.score``): ``'seed'``, the seed value of the
-        instance's seed pixel (the released code), or ``'mask_mean'``, the
-        mean of the class's seed map over the instance's mask (our option
-        for several classes: the evidence of the whole mask for the class
-        instead of that of one pixel).
-        """
+        when ``rescale`` (else at ``img_shape``), boxes from the masks; the
+        score of an instance is the seed value of its seed pixel (the
+        released code)."""
         cfg = dict(self.test_cfg)
         cluster = CLUSTERINGS[cfg.pop('clustering')]
-        score_type = cfg.pop('score')
         mask_thr, max_per_img = cfg.pop('mask_thr'), cfg.pop('max_per_img')
         size = tuple(batch_img_metas[0]['batch_input_shape'])
         emb, sigma, seed = self.decode(pred, size)
@@ -218,10 +208,8 @@ class SpatialEmbeddingHead(BaseMaskHead):
             for c in range(self.num_classes):
                 m, s = cluster(emb[b, :, :h, :w], sigma[b, :, :h, :w],
                                seed[b, c, :h, :w],
-                               sigma_scale=self.loss_embed.sigma_scale,
+                               sigma_scale=self.sigma_scale,
                                max_instances=max_per_img, **cfg)
-                if score_type == 'mask_mean' and len(m):
-                    s = mask_mean(seed[b, c, :h, :w], m)
                 masks.append(m)
                 scores.append(s)
                 labels.append(torch.full_like(s, c, dtype=torch.long))

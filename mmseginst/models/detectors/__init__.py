@@ -1,5 +1,7 @@
-"""detectors of mmseginst."""
-from .embedmask import EmbedMask  # noqa: F401
-from .centermask_point import CenterMaskPoint  # noqa: F401
-from .spatial_embeddings import SpatialEmbeddings  # noqa: F401
-from .centermask import CenterMask  # noqa: F401
+"""Detectors of mmseginst: one file per method."""
+from .centermask import CenterMask
+from .centermask_point import CenterMaskPoint
+from .embedmask import EmbedMask
+from .spatial_embeddings import SpatialEmbeddings
+
+__all__ = ['CenterMask', 'CenterMaskPoint', 'EmbedMask', 'SpatialEmbeddings']

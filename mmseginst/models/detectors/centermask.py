@@ -12,7 +12,7 @@ from mmdet.structures import OptSampleList, SampleList
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from torch import Tensor
 
-from mmseginst.registry import MODELS
+from ...registry import MODELS
 
 
 @MODELS.register_module()

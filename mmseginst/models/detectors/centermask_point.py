@@ -4,7 +4,7 @@ from mmdet.models.detectors.single_stage_instance_seg import \
     SingleStageInstanceSegmentor
 from torch import Tensor
 
-from mmseginst.registry import MODELS
+from ...registry import MODELS
 
 
 @MODELS.register_module()

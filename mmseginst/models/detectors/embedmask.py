@@ -15,7 +15,7 @@ from mmdet.models.detectors.single_stage_instance_seg import \
 from mmdet.structures import OptSampleList
 from torch import Tensor
 
-from mmseginst.registry import MODELS
+from ...registry import MODELS
 
 
 @MODELS.register_module()

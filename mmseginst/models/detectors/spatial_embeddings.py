@@ -13,7 +13,7 @@ from mmdet.models.detectors.single_stage_instance_seg import \
     SingleStageInstanceSegmentor
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 
-from mmseginst.registry import MODELS
+from ...registry import MODELS
 
 
 @MODELS.register_module()

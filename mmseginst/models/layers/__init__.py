@@ -1,6 +1,24 @@
-"""layers of mmseginst."""
-from .spatial_attention import SpatialAttention  # noqa: F401
-from .boundary_band import (boundary_band,  # noqa: F401
-                            compose_refined_logits)
-from .semantic_fusion_module import (  # noqa: F401
-    MultiBranchFusion, SemanticFusionModule, SimpleSemanticFusionModule)
+"""Layers of mmseginst: the pieces that several heads (or a head and a
+backbone) use."""
+from .boundary_band import boundary_band, compose_refined_logits
+from .coordinate_map import coordinate_map
+from .embedding_coupling import (box_bounded_masks, embedding_mask_logits,
+                                 embedding_sq_distance)
+from .erfnet_blocks import (DownsamplerBlock, ERFNetDecoder, NonBottleneck1d,
+                            UpsamplerBlock)
+from .mask_assembly import assemble_masks, assembled_probs, paste_to_grid
+from .scaled_coordinates import ScaledCoordinates
+from .semantic_fusion_module import (MultiBranchFusion, SemanticFusionModule,
+                                     SimpleSemanticFusionModule)
+from .spatial_attention import SpatialAttention
+from .spatial_embedding_clustering import cluster_fast, cluster_plain
+
+__all__ = [
+    'DownsamplerBlock', 'ERFNetDecoder', 'MultiBranchFusion',
+    'NonBottleneck1d', 'ScaledCoordinates', 'SemanticFusionModule',
+    'SimpleSemanticFusionModule', 'SpatialAttention', 'UpsamplerBlock',
+    'assemble_masks', 'assembled_probs', 'boundary_band', 'box_bounded_masks',
+    'cluster_fast', 'cluster_plain', 'compose_refined_logits',
+    'coordinate_map', 'embedding_mask_logits', 'embedding_sq_distance',
+    'paste_to_grid'
+]

@@ -100,7 +100,7 @@ def compose_refined_logits(stage_logits: List[Tensor],
             shape (N, 1, S_k, S_k) or (N, S_k, S_k), sizes increasing. The
             first one is kept as it is.
         boundary_width (int): ``d`` of the predicted band; 1 at inference
-            time and when the BAR loss mimics inference.
+            time.
 
     Returns:
         list[Tensor]: The composed logits M'^k, same shapes as the inputs.

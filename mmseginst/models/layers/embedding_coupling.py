@@ -9,15 +9,16 @@ generalised to one margin per dimension as in the official 2021 code)::
 A scalar margin (arXiv v1) is the case of one margin broadcast over all
 dimensions. The mask loss is a Lovász hinge on ``log p - log(1 - p)``.
 
-At test time the official code evaluates ``p`` with a CUDA kernel only inside
-each (padded) predicted box on the stride-4 grid. :func:`box_bounded_masks`
-does the same in plain PyTorch on any device: for each detection it computes
-``p`` inside the box only, resamples that crop bilinearly to the output
-resolution and thresholds it, so its memory does not grow with the number of
-detections beyond the boolean output itself.
+At test time the official code evaluates ``log p`` with a CUDA kernel only
+inside each (padded) predicted box on the stride-4 grid, -10 elsewhere,
+resizes those log-probability maps bilinearly and thresholds them at
+``log(MASK_TH)``. :func:`box_bounded_masks` gives the same masks in plain
+PyTorch on any device, touching only each detection's box and output
+window, so its memory does not grow with the number of detections beyond
+the boolean output itself.
 """
 import math
-from typing import Sequence, Tuple
+from typing import Tuple
 
 import torch
 from torch import Tensor
@@ -89,40 +90,56 @@ def boxes_to_grid_regions(bboxes: Tensor, stride: int, padding: int,
     return regions
 
 
-def _axis_weights(lo: int, hi: int, size: int, scale: float,
-                  crop_start: int, crop_len: int, device):
+def _axis_weights(lo: int, hi: int, size: int, ratio: Tensor,
+                  crop_start: int, crop_len: int):
     """Output indices ``[out_lo, out_hi)`` whose bilinear source (as
-    ``F.interpolate(..., align_corners=False)`` with this ``scale_factor``
-    computes it) touches grid cells ``[lo, hi)``, with the two source
-    indices (relative to the crop) and the weight of the second one."""
+    ``F.interpolate(..., size=..., align_corners=False)`` computes it, with
+    ``ratio`` = input cells per output pixel) touches grid cells
+    ``[lo, hi)``, with the two source indices (relative to the crop) and the
+    weight of the second one."""
+    scale = 1.0 / ratio.item()
     out_lo = max(math.floor((lo - 0.5) * scale - 0.5), 0)
     out_hi = min(math.ceil((hi + 0.5) * scale - 0.5), size)
     # same float32 arithmetic as PyTorch's CPU/GPU bilinear kernels
-    out = torch.arange(out_lo, out_hi, device=device, dtype=torch.float32)
-    src = ((out + 0.5) * float(1.0 / scale) - 0.5).clamp(min=0)
+    out = torch.arange(out_lo, out_hi, device=ratio.device,
+                       dtype=torch.float32)
+    src = ((out + 0.5) * ratio - 0.5).clamp(min=0)
     i0 = src.floor()
     lam = src - i0
     i0 = i0.long()
     i1 = i0 + 1
-    # Source cells outside the crop are zero (the crop carries a ring of
-    # zeros) or past the grid border, where interpolate repeats the edge:
-    # clamping into the crop reproduces both.
+    # Source cells outside the crop hold the outside value (the crop
+    # carries a ring of it) or lie past the grid border, where interpolate
+    # repeats the edge: clamping into the crop reproduces both.
     i0 = (i0 - crop_start).clamp(0, crop_len - 1)
     i1 = (i1 - crop_start).clamp(0, crop_len - 1)
     return out_lo, out_hi, i0, i1, lam
 
 
-def box_bounded_masks(pixel_embeds: Tensor, proposal_embeds: Tensor,
-                      margins: Tensor, regions: Tensor,
-                      out_shape: Tuple[int, int], scale: Sequence[float],
-                      mask_thr: float) -> Tensor:
-    """Binary masks of N detections, evaluating ``p`` only inside regions.
+def box_bounded_masks(pixel_embeds: Tensor,
+                      proposal_embeds: Tensor,
+                      margins: Tensor,
+                      regions: Tensor,
+                      out_shape: Tuple[int, int],
+                      resized_shape: Tuple[int, int],
+                      mask_thr: float,
+                      outside_log_prob: float = -10.0) -> Tensor:
+    """Binary masks of N detections by the official EmbedMask test rule,
+    evaluating the embeddings only inside each detection's region.
 
-    Equivalent to building the dense probability maps ``Q`` (N, H, W) that
-    equal ``exp(-s)`` inside each region and 0 elsewhere, resampling them
-    with ``F.interpolate(Q, scale_factor=scale, mode='bilinear',
-    align_corners=False)``, cropping to ``out_shape`` and thresholding; but
-    each detection only touches its own region and output window.
+    The official code (``MaskProb_cuda.cu``, ``embed_mask/inference.py`` and
+    ``coco_eval.py`` of yinghdb/EmbedMask) builds, per detection, a dense
+    stride-4 map ``L`` of **log**-probabilities: ``log p = -s`` inside the
+    region (the box padded by 2 cells), ``outside_log_prob`` (-10)
+    elsewhere; resizes all of ``L`` bilinearly (``align_corners=False``) to
+    ``resized_shape``, keeps the top-left ``out_shape`` and keeps pixels with
+    ``L > log(mask_thr)``. Interpolating log-probabilities, not
+    probabilities, matters: near a region's border and across thin parts the
+    mask is cut where the probability rule would keep it.
+
+    This function gives exactly those masks, but each detection only touches
+    its own region and output window, so memory does not grow with the
+    number of detections beyond the boolean output.
 
     Args:
         pixel_embeds (Tensor): (D, H, W) pixel embeddings of one image.
@@ -130,38 +147,45 @@ def box_bounded_masks(pixel_embeds: Tensor, proposal_embeds: Tensor,
         margins (Tensor): (N, D) or (N, 1) margins of the detections.
         regions (Tensor): (N, 4) int regions ``[x1, y1, x2, y2)`` of the
             grid (see :func:`boxes_to_grid_regions`).
-        out_shape (tuple[int, int]): (h, w) of the output masks.
-        scale (Sequence[float]): (scale_y, scale_x) output pixels per grid
-            cell (4 / rescale factor for stride-4 embeddings).
-        mask_thr (float): probability threshold.
+        out_shape (tuple[int, int]): (h, w) of the output masks, at most
+            ``resized_shape``.
+        resized_shape (tuple[int, int]): (H', W') the whole (H, W) grid is
+            resized to (official: ``ceil(H * stride * ori_h / img_h)``).
+        mask_thr (float): probability threshold (``MASK_TH``, 0.53).
+        outside_log_prob (float): log-probability outside the regions.
 
     Returns:
         Tensor: (N, h, w) bool masks.
     """
     num, (h, w) = proposal_embeds.shape[0], out_shape
     grid_h, grid_w = pixel_embeds.shape[-2:]
+    log_thr = math.log(mask_thr)
+    ratio_y, ratio_x = (
+        torch.tensor(float(grid), dtype=torch.float32,
+                     device=pixel_embeds.device) / float(size)
+        for grid, size in zip((grid_h, grid_w), resized_shape))
     masks = pixel_embeds.new_zeros((num, h, w), dtype=torch.bool)
     for n, (x1, y1, x2, y2) in enumerate(regions.tolist()):
         if x2 <= x1 or y2 <= y1:
             continue
-        # crop = region plus a ring of zero cells (inside the grid)
+        # crop = region plus a ring of outside cells (inside the grid)
         cx1, cy1 = max(x1 - 1, 0), max(y1 - 1, 0)
         cx2, cy2 = min(x2 + 1, grid_w), min(y2 + 1, grid_h)
-        crop = pixel_embeds.new_zeros((cy2 - cy1, cx2 - cx1))
+        crop = pixel_embeds.new_full((cy2 - cy1, cx2 - cx1), outside_log_prob)
         dist = embedding_sq_distance(pixel_embeds[:, y1:y2, x1:x2],
                                      proposal_embeds[n:n + 1],
                                      margins[n:n + 1])[0]
-        crop[y1 - cy1:y2 - cy1, x1 - cx1:x2 - cx1] = torch.exp(-dist)
-        v_lo, v_hi, r0, r1, ly = _axis_weights(y1, y2, h, scale[0], cy1,
-                                               cy2 - cy1, crop.device)
-        u_lo, u_hi, c0, c1, lx = _axis_weights(x1, x2, w, scale[1], cx1,
-                                               cx2 - cx1, crop.device)
+        crop[y1 - cy1:y2 - cy1, x1 - cx1:x2 - cx1] = -dist
+        v_lo, v_hi, r0, r1, ly = _axis_weights(y1, y2, h, ratio_y, cy1,
+                                               cy2 - cy1)
+        u_lo, u_hi, c0, c1, lx = _axis_weights(x1, x2, w, ratio_x, cx1,
+                                               cx2 - cx1)
         if v_hi <= v_lo or u_hi <= u_lo:
             continue
         # index_select: plain advanced indexing is far slower on CPU
         cols = crop.index_select(1, c0) * (1 - lx) + \
             crop.index_select(1, c1) * lx
-        prob = cols.index_select(0, r0) * (1 - ly)[:, None] + \
+        log_prob = cols.index_select(0, r0) * (1 - ly)[:, None] + \
             cols.index_select(0, r1) * ly[:, None]
-        masks[n, v_lo:v_hi, u_lo:u_hi] = prob > mask_thr
+        masks[n, v_lo:v_hi, u_lo:u_hi] = log_prob > log_thr
     return masks

@@ -3,7 +3,7 @@ import torch
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from mmseginst.registry import MODELS
+from ...registry import MODELS
 
 
 @MODELS.register_module()

@@ -173,6 +173,73 @@ class _EmbeddingGrid:
             [self.order[:0]])
 
 
+def _grid_for_seeds(emb: np.ndarray, sig: Tensor, pool: np.ndarray,
+                    d_star: np.float32,
+                    sigma_scale: float) -> _EmbeddingGrid:
+    """The embedding grid of the candidates, with a cell about the typical
+    proposal radius of the pooled seeds."""
+    sample = pool[::max(1, len(pool) // 4096)]  # enough for a median
+    with torch.no_grad():
+        prec = torch.exp(sig[:, torch.from_numpy(sample)] * sigma_scale)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        radius = np.sqrt(float(d_star) / prec.double().numpy())
+    typical = float(np.median(radius)) if np.isfinite(radius).any() else 0.
+    finite = np.isfinite(emb[0]) & np.isfinite(emb[1])
+    kept = emb if finite.all() else emb[:, finite]
+    lo = kept.min(1).astype(np.float64) if kept.size else np.zeros(2)
+    extent = float((kept.max(1) - lo).max()) if kept.size else 1.0
+    cell = min(max(typical, extent / 4096, 1e-12), max(extent, 1e-12))
+    return _EmbeddingGrid(emb, finite, lo, cell)
+
+
+def _next_seed(pool: np.ndarray, ptr: int, unclustered: np.ndarray) -> int:
+    """Position in ``pool`` of the first seed at or after ``ptr`` that is
+    still unclustered; ``len(pool)`` when there is none."""
+    while ptr < len(pool):
+        chunk = unclustered[pool[ptr:ptr + 1024]]
+        hit = int(chunk.argmax())
+        if chunk[hit]:
+            return ptr + hit
+        ptr += len(chunk)
+    return ptr
+
+
+def _proposal(idx: int, emb: np.ndarray, sig: Tensor, sigma_scale: float,
+              d_star: np.float32, grid: _EmbeddingGrid) -> np.ndarray:
+    """Indices of the candidates with ``d < d*`` around seed ``idx``
+    (steps b and c of the module docstring)."""
+    cx, cy = emb[0, idx], emb[1, idx]
+    # same op as the plain version on a 1-element tensor: same value
+    p = torch.exp(sig[:, idx:idx + 1] * sigma_scale).numpy()[:, 0]
+    px, py = (p[0], p[0]) if len(p) == 1 else (p[0], p[1])
+    with np.errstate(divide='ignore', invalid='ignore', over='ignore'):
+        rx = math.sqrt(float(d_star) / float(px)) * 1.001 + 1e-7 \
+            if px > 0 else math.inf
+        ry = math.sqrt(float(d_star) / float(py)) * 1.001 + 1e-7 \
+            if py > 0 else math.inf
+    near = None
+    if all(map(math.isfinite, (cx, cy, rx, ry))):
+        near = grid.query(cx - rx, cx + rx, cy - ry, cy + ry)
+    if near is None:
+        near = np.arange(emb.shape[1])
+    with np.errstate(invalid='ignore', over='ignore'):
+        d = (emb[0, near] - cx)**2 * px + (emb[1, near] - cy)**2 * py
+    return near[d < d_star]
+
+
+def _instance_masks(accepted: list, flat: Tensor, height: int, width: int,
+                    device) -> Tensor:
+    """(K, H, W) bool masks from the candidate indices of each instance
+    (``flat``: the raster index of every candidate)."""
+    rows = np.repeat(np.arange(len(accepted)), [len(a) for a in accepted])
+    cols = flat.cpu().numpy()[np.concatenate(accepted)]
+    # np.zeros maps zero pages lazily: only pages with mask pixels are
+    # written (torch.zeros would clear all K x H x W bytes first)
+    masks = np.zeros((len(accepted), height * width), dtype=bool)
+    masks[rows, cols] = True
+    return torch.from_numpy(masks).view(-1, height, width).to(device)
+
+
 def cluster_fast(embedding: Tensor,
                  sigma: Tensor,
                  seed: Tensor,
@@ -202,71 +269,28 @@ def cluster_fast(embedding: Tensor,
         return _empty(height, width, device)
     d_star = np.float32(phi_cutoff(float(fg_thr)))
     ratio = np.float32(min_unclustered_ratio)
-    # grid cell ~ the typical proposal radius of the pooled seeds
-    sample = pool[::max(1, len(pool) // 4096)]  # enough for a median
-    with torch.no_grad():
-        prec = torch.exp(sig[:, torch.from_numpy(sample)] * sigma_scale)
-    with np.errstate(divide='ignore', invalid='ignore'):
-        radius = np.sqrt(float(d_star) / prec.double().numpy())
-    typical = float(np.median(radius)) if np.isfinite(radius).any() else 0.
-    finite = np.isfinite(emb[0]) & np.isfinite(emb[1])
-    kept = emb if finite.all() else emb[:, finite]
-    lo = kept.min(1).astype(np.float64) if kept.size else np.zeros(2)
-    extent = float((kept.max(1) - lo).max()) if kept.size else 1.0
-    cell = min(max(typical, extent / 4096, 1e-12), max(extent, 1e-12))
-    grid = _EmbeddingGrid(emb, finite, lo, cell)
-    every = np.arange(num)
+    grid = _grid_for_seeds(emb, sig, pool, d_star, sigma_scale)
 
     unclustered = np.ones(num, dtype=bool)
     n_unclustered, ptr = num, 0
     accepted, scores = [], []
     while n_unclustered > min_pixels and len(accepted) != max_instances:
-        while ptr < len(pool):  # skip pooled seeds clustered meanwhile
-            chunk = unclustered[pool[ptr:ptr + 1024]]
-            hit = int(chunk.argmax())
-            if chunk[hit]:
-                ptr += hit
-                break
-            ptr += len(chunk)
+        ptr = _next_seed(pool, ptr, unclustered)
         if ptr >= len(pool):  # the best unclustered seed is < seed_thr
             break
         idx = int(pool[ptr])
-        score = float(sd[idx])
         unclustered[idx] = False
         n_unclustered -= 1
-        cx, cy = emb[0, idx], emb[1, idx]
-        # same op as the plain version on a 1-element tensor: same value
-        p = torch.exp(sig[:, idx:idx + 1] * sigma_scale).numpy()[:, 0]
-        px, py = (p[0], p[0]) if len(p) == 1 else (p[0], p[1])
-        with np.errstate(divide='ignore', invalid='ignore', over='ignore'):
-            rx = math.sqrt(float(d_star) / float(px)) * 1.001 + 1e-7 \
-                if px > 0 else math.inf
-            ry = math.sqrt(float(d_star) / float(py)) * 1.001 + 1e-7 \
-                if py > 0 else math.inf
-        near = None
-        if all(map(math.isfinite, (cx, cy, rx, ry))):
-            near = grid.query(cx - rx, cx + rx, cy - ry, cy + ry)
-        if near is None:
-            near = every
-        with np.errstate(invalid='ignore', over='ignore'):
-            d = (emb[0, near] - cx)**2 * px + (emb[1, near] - cy)**2 * py
-        proposal = near[d < d_star]
+        proposal = _proposal(idx, emb, sig, sigma_scale, d_star, grid)
         size = len(proposal)
         fresh = int(unclustered[proposal].sum())
         if size > min_pixels and \
                 np.float32(fresh) / np.float32(size) > ratio:
             accepted.append(proposal)
-            scores.append(score)
+            scores.append(float(sd[idx]))
         unclustered[proposal] = False
         n_unclustered -= fresh
     if not accepted:
         return _empty(height, width, device)
-    rows = np.repeat(np.arange(len(accepted)), [len(a) for a in accepted])
-    cols = flat.cpu().numpy()[np.concatenate(accepted)]
-    # np.zeros maps zero pages lazily: only pages with mask pixels are
-    # written (torch.zeros would clear all K x H x W bytes first)
-    masks = np.zeros((len(accepted), height * width), dtype=bool)
-    masks[rows, cols] = True
-    masks = torch.from_numpy(masks)
-    return (masks.view(-1, height, width).to(device),
+    return (_instance_masks(accepted, flat, height, width, device),
             torch.tensor(scores, dtype=seed.dtype, device=device))

@@ -1,8 +1,14 @@
+"""Losses of mmseginst: a function with the math and a registered module."""
+from .assembled_mask_loss import AssembledMaskLoss
+from .boundary_aware_refinement_loss import (BoundaryAwareRefinementLoss,
+                                             bar_loss)
+from .embedding_smooth_loss import EmbeddingSmoothLoss, embedding_smooth_loss
 from .lovasz_hinge_loss import LovaszHingeLoss, lovasz_hinge
+from .spatial_embedding_loss import (SpatialEmbeddingLoss,
+                                     spatial_embedding_loss)
 
-__all__ = ['LovaszHingeLoss', 'lovasz_hinge']
-from .embedding_smooth_loss import EmbeddingSmoothLoss  # noqa: F401
-from .assembled_mask_loss import AssembledMaskLoss  # noqa: F401
-from .spatial_embedding_loss import SpatialEmbeddingLoss  # noqa: F401
-from .boundary_aware_refinement_loss import (  # noqa: F401
-    BoundaryAwareRefinementLoss, bar_loss)
+__all__ = [
+    'AssembledMaskLoss', 'BoundaryAwareRefinementLoss', 'EmbeddingSmoothLoss',
+    'LovaszHingeLoss', 'SpatialEmbeddingLoss', 'bar_loss',
+    'embedding_smooth_loss', 'lovasz_hinge', 'spatial_embedding_loss'
+]

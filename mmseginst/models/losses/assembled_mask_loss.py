@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from mmdet.models.losses.utils import weight_reduce_loss
 from torch import Tensor
 
-from mmseginst.registry import MODELS
+from ...registry import MODELS
 
 
 def assembled_mask_loss(shape_logits: Optional[Tensor],

@@ -7,21 +7,24 @@ per-pixel BCE on the whole RoI. A later stage k is trained only inside
     R^k = up(B(G^{k-1}, d) OR B(P^{k-1}, d))                         (Eq. 4)
 
 where B is the boundary band (:func:`boundary_band`, d = 2), G^{k-1} the
-ground truth and P^{k-1} the binarised prediction of the previous stage
-*after* the boundary-aware composition of Eq. 6 (band width 1, as at
-inference), and ``up`` bilinear x2 upsampling thresholded at 0.5. The loss
-of such a stage is the BCE summed over R^k of all RoIs divided by |R^k|
-(Eq. 5). The total is sum_k w_k L^k.
+ground truth, ``up`` bilinear x2 upsampling thresholded at 0.5, and P^{k-1}
+the binarised prediction of the previous stage as the official
+``BARCrossEntropyLoss`` builds it: the raw logits of the last full-BCE stage,
+then, after each refined stage k, the raw logits of stage k inside the
+upsampled width-1 band of P^{k-1} and the upsampled *raw* logits of stage
+k-1 elsewhere (at inference Eq. 6 composes the already-composed logits
+instead; the two agree up to the third refined stage). The loss of a refined
+stage is the BCE summed over R^k of all RoIs divided by |R^k| (Eq. 5). The
+total is sum_k w_k L^k.
 """
 from typing import List, Sequence
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from mmseginst.models.layers.boundary_band import (boundary_band,
-                                                   compose_refined_logits,
-                                                   upsample_region)
-from mmseginst.registry import MODELS
+from ...registry import MODELS
+from ..layers.boundary_band import boundary_band, upsample_region
 
 
 def bar_loss(stage_logits: Sequence[Tensor],
@@ -40,7 +43,8 @@ def bar_loss(stage_logits: Sequence[Tensor],
         start_stage (int): Stages 0 .. ``start_stage`` get full BCE; later
             ones are boundary-aware. Defaults to 1 (14 and 28 full).
         compose_width (int): Band width of the composition that builds
-            P^{k-1} (Eq. 6). Defaults to 1, as at inference.
+            P^{k-1} (:func:`next_stage_prediction`). Defaults to 1, as at
+            inference.
 
     Returns:
         list[Tensor]: One scalar per stage.
@@ -61,14 +65,12 @@ def bar_loss(stage_logits: Sequence[Tensor],
     if logits[0].shape[0] == 0:  # no positive RoI: a zero in the graph
         return [x.sum() * 0 for x in logits]
 
-    # P'^k for k >= start_stage, composed as at inference (no gradient).
-    composed = compose_refined_logits(logits[start_stage:], compose_width)
     losses = []
     for k, (x, t) in enumerate(zip(logits, targets)):
         if k <= start_stage:
             losses.append(F.binary_cross_entropy_with_logits(x, t))
+            prev_pred = x.detach().sigmoid() >= 0.5
             continue
-        prev_pred = composed[k - 1 - start_stage].sigmoid() >= 0.5
         region = boundary_band(prev_pred, boundary_width) | boundary_band(
             targets[k - 1], boundary_width)
         region = upsample_region(region, x.shape[-1])
@@ -76,7 +78,32 @@ def bar_loss(stage_logits: Sequence[Tensor],
             x, t, reduction='none')
         losses.append((per_pixel * region).sum() /
                       region.sum().clamp(min=1).to(x.dtype))
+        prev_pred = next_stage_prediction(prev_pred, logits[k - 1], x,
+                                          compose_width)
     return losses
+
+
+def next_stage_prediction(prev_pred: Tensor, prev_logits: Tensor,
+                          logits: Tensor, compose_width: int = 1) -> Tensor:
+    """P^k from P^{k-1} as the official training loss builds it: stage k's
+    logits inside the upsampled width-``compose_width`` band of P^{k-1}, the
+    upsampled raw logits of stage k-1 elsewhere, binarised at 0.5.
+
+    Args:
+        prev_pred (Tensor): (N, S, S) bool P^{k-1}.
+        prev_logits (Tensor): (N, S, S) raw logits of stage k-1.
+        logits (Tensor): (N, 2S, 2S) raw logits of stage k.
+        compose_width (int): Band width (1, as at inference).
+
+    Returns:
+        Tensor: (N, 2S, 2S) bool P^k (no gradient).
+    """
+    size = logits.shape[-1]
+    inside = upsample_region(boundary_band(prev_pred, compose_width), size)
+    prev_up = F.interpolate(
+        prev_logits.detach()[:, None], (size, size), mode='bilinear',
+        align_corners=True)[:, 0]
+    return torch.where(inside, logits.detach(), prev_up).sigmoid() >= 0.5
 
 
 @MODELS.register_module()

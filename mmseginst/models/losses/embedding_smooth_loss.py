@@ -10,32 +10,13 @@ proposal towards that mean so the two agree::
 
 The current (2021) version samples one proposal per instance and drops it.
 """
-from typing import Optional, Tuple
+from typing import Optional
 
-import torch
 from mmdet.models.losses.utils import weight_reduce_loss
 from torch import Tensor, nn
 
-from mmseginst.registry import MODELS
-
-
-def group_mean(values: Tensor, group_inds: Tensor,
-               num_groups: int) -> Tuple[Tensor, Tensor]:
-    """Mean of the rows of ``values`` that share a group index.
-
-    Args:
-        values (Tensor): (M, C) rows.
-        group_inds (Tensor): (M,) group of each row, in [0, num_groups).
-        num_groups (int): G.
-
-    Returns:
-        tuple[Tensor, Tensor]: (G, C) means (zero for empty groups) and
-        (G,) row counts.
-    """
-    counts = torch.bincount(group_inds, minlength=num_groups)
-    sums = values.new_zeros((num_groups, values.shape[1]))
-    sums = sums.index_add(0, group_inds, values)
-    return sums / counts.clamp(min=1)[:, None].to(values.dtype), counts
+from ...registry import MODELS
+from ..utils import group_mean
 
 
 def embedding_smooth_loss(embeds: Tensor, margins: Tensor, group_inds: Tensor,

@@ -21,7 +21,7 @@ import torch
 from mmdet.models.losses.utils import weight_reduce_loss
 from torch import Tensor, nn
 
-from mmseginst.registry import MODELS
+from ...registry import MODELS
 
 
 def lovasz_grad(gt_sorted: Tensor) -> Tensor:

@@ -18,7 +18,8 @@ instances S_k of class c_k:
   (q_i^c - phi_k(e_i).detach())^2] / (number of pixels), summed over c;
   with several classes, the background pixels of map c that lie on an
   instance of another class can be weighted by ``other_class_weight``
-  (w_oc; 1, the released formula, counts them as any background pixel);
+  (w_oc, our addition; 1, the released formula, counts them as any
+  background pixel);
 * total = w_inst L_inst + w_var L_var + w_seed L_seed per image, averaged
   over the batch.
 
@@ -31,7 +32,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import torch
 from torch import Tensor, nn
 
-from mmseginst.registry import MODELS
+from ...registry import MODELS
 from .lovasz_hinge_loss import lovasz_hinge
 
 
@@ -193,10 +194,13 @@ class SpatialEmbeddingLoss(nn.Module):
         instance_weight (float): w_inst (1).
         variance_weight (float): w_var (10).
         seed_weight (float): w_seed (1).
-        other_class_weight (float): with several classes, weight of the
+        other_class_weight (float): [our addition, in neither the paper
+            nor the released code] with several classes, weight of the
             background term of seed map c on the pixels of instances of
-            other classes (1, the released formula; not in the paper,
-            which trains one class at a time).
+            other classes; values above 1 push the one-vs-all seed maps to
+            tell the classes apart. 1 (the default) is the released
+            formula, kept by the Cityscapes configs (the paper trains one
+            class at a time); the shapes config (4 classes) uses 3.
     """
 
     def __init__(self,

@@ -1,2 +1,4 @@
-"""necks of mmseginst."""
-from .dla_up import DLAUpNeck  # noqa: F401
+"""Necks of mmseginst."""
+from .dla_up import DLAUpNeck
+
+__all__ = ['DLAUpNeck']

@@ -24,7 +24,7 @@ from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from torch import Tensor
 
-from mmseginst.registry import MODELS
+from ...registry import MODELS
 
 
 def _bilinear_deconv(channels: int, factor: int) -> nn.ConvTranspose2d:

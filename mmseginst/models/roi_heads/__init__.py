@@ -1,9 +1,12 @@
-"""roi_heads of mmseginst."""
-from .adaptive_level_roi_head import AdaptiveLevelRoIHead  # noqa: F401
-from .refine_mask_head import RefineMaskHead  # noqa: F401
-from .refine_roi_head import RefineRoIHead  # noqa: F401
-from .refine_semantic_head import RefineSemanticHead  # noqa: F401
-from .simple_refine_mask_head import SimpleRefineMaskHead  # noqa: F401
-from .centermask_roi_head import CenterMaskRoIHead  # noqa: F401
-from .maskiou_head import CenterMaskIoUHead  # noqa: F401
-from .sag_mask_head import SAGMaskHead  # noqa: F401
+"""RoI heads of mmseginst, with their mask heads and RoI extractors."""
+from .centermask_roi_head import CenterMaskRoIHead
+from .mask_heads import (CenterMaskIoUHead, RefineMaskHead, RefineSemanticHead,
+                         SAGMaskHead, SimpleRefineMaskHead)
+from .refine_roi_head import RefineRoIHead
+from .roi_extractors import AdaptiveRoIExtractor
+
+__all__ = [
+    'AdaptiveRoIExtractor', 'CenterMaskIoUHead', 'CenterMaskRoIHead',
+    'RefineMaskHead', 'RefineRoIHead', 'RefineSemanticHead', 'SAGMaskHead',
+    'SimpleRefineMaskHead'
+]

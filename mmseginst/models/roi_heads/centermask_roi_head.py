@@ -1,5 +1,4 @@
 """RoI head of CenterMask: SAG-Mask and MaskIoU on one-stage detections."""
-from contextlib import nullcontext
 from typing import List, Optional, Tuple
 
 import torch
@@ -12,8 +11,8 @@ from mmdet.utils import ConfigType, InstanceList, OptConfigType
 from mmengine.structures import InstanceData
 from torch import Tensor
 
-from mmseginst.registry import MODELS
-from ..roi_extractors.adaptive_roi_extractor import roi_img_shapes
+from ...registry import MODELS
+from .roi_extractors import AdaptiveRoIExtractor
 
 
 @MODELS.register_module()
@@ -28,8 +27,8 @@ class CenterMaskRoIHead(StandardRoIHead):
 
     RoI features ``(R, C, 14, 14)`` come from ``mask_roi_extractor`` on
     P3-P5 (:class:`AdaptiveRoIExtractor` for CenterMask's Eq. 2, or mmdet's
-    ``SingleRoIExtractor`` for FPN's Eq. 1); the image shapes that the
-    adaptive rule needs are supplied here. ``mask_head`` is
+    ``SingleRoIExtractor`` for FPN's Eq. 1); the adaptive rule gets the
+    image shapes from this head as an argument. ``mask_head`` is
     :class:`SAGMaskHead`; ``mask_iou_head`` (optional, "w/o MaskIoU"
     ablation when None) is :class:`CenterMaskIoUHead`, whose prediction
     multiplies the detection score into ``mask_scores``.
@@ -70,15 +69,30 @@ class CenterMaskRoIHead(StandardRoIHead):
         """Tensors of the mask branch on the given boxes (no post-process):
         mask logits ``(R, K, 28, 28)`` and, with MaskIoU, ``(R, K)``."""
         rois = bbox2roi([res.bboxes for res in rpn_results_list])
-        ctx = nullcontext() if batch_data_samples is None else \
-            roi_img_shapes(self, [s.metainfo for s in batch_data_samples])
-        with ctx:
-            mask_results = self._mask_forward(x, rois)
+        metas = None if batch_data_samples is None else \
+            [s.metainfo for s in batch_data_samples]
+        mask_results = self._mask_forward(x, rois, metas)
         outs = (mask_results['mask_preds'], )
         if self.with_mask_iou:
             labels = torch.cat([res.labels for res in rpn_results_list])
             outs += (self._mask_iou_forward(mask_results, labels), )
         return outs
+
+    def _mask_forward(self,
+                      x: Tuple[Tensor],
+                      rois: Tensor,
+                      batch_img_metas: Optional[List[dict]] = None) -> dict:
+        """Mask logits ``mask_preds`` (R, K, 28, 28) and RoI features
+        ``mask_feats`` of ``rois`` (R, 5); the image metas give
+        :class:`AdaptiveRoIExtractor` its ``A_input`` (Eq. 2)."""
+        feats = x[:self.mask_roi_extractor.num_inputs]
+        if isinstance(self.mask_roi_extractor, AdaptiveRoIExtractor):
+            mask_feats = self.mask_roi_extractor(
+                feats, rois, img_shapes=batch_img_metas)
+        else:
+            mask_feats = self.mask_roi_extractor(feats, rois)
+        return dict(
+            mask_preds=self.mask_head(mask_feats), mask_feats=mask_feats)
 
     def _mask_iou_forward(self, mask_results: dict, labels: Tensor) -> Tensor:
         """MaskIoU ``(R, K)`` of all classes, fed the mask of ``labels``."""
@@ -109,17 +123,17 @@ class CenterMaskRoIHead(StandardRoIHead):
                                                       gts_ignore[i])
             sampling_results.append(
                 self.bbox_sampler.sample(assign_result, proposals, gts[i]))
-        with roi_img_shapes(self, metas):
-            mask_results = self.mask_loss(x, sampling_results, None, gts)
+        mask_results = self.mask_loss(x, sampling_results, None, gts, metas)
         return mask_results['loss_mask']
 
     def mask_loss(self, x: Tuple[Tensor],
                   sampling_results: List[SamplingResult],
                   bbox_feats: Optional[Tensor],
-                  batch_gt_instances: InstanceList) -> dict:
+                  batch_gt_instances: InstanceList,
+                  batch_img_metas: Optional[List[dict]] = None) -> dict:
         """Mask loss of the positive RoIs, plus ``loss_mask_iou``."""
         pos_rois = bbox2roi([res.pos_priors for res in sampling_results])
-        mask_results = self._mask_forward(x, pos_rois)
+        mask_results = self._mask_forward(x, pos_rois, batch_img_metas)
         loss_and_target = self.mask_head.loss_and_target(
             mask_preds=mask_results['mask_preds'],
             sampling_results=sampling_results,
@@ -147,8 +161,7 @@ class CenterMaskRoIHead(StandardRoIHead):
         """Masks (and ``mask_scores``) for the given detections; with
         ``rescale`` boxes and masks go to the original image size."""
         metas = [s.metainfo for s in batch_data_samples]
-        with roi_img_shapes(self, metas):
-            return self.predict_mask(x, metas, rpn_results_list, rescale)
+        return self.predict_mask(x, metas, rpn_results_list, rescale)
 
     def predict_mask(self,
                      x: Tuple[Tensor],
@@ -165,7 +178,7 @@ class CenterMaskRoIHead(StandardRoIHead):
                 for res in results_list:
                     res.mask_scores = res.scores
             return results_list
-        mask_results = self._mask_forward(x, rois)
+        mask_results = self._mask_forward(x, rois, batch_img_metas)
         num_per_img = [len(res) for res in results_list]
         if self.with_mask_iou:
             labels = torch.cat([res.labels for res in results_list])

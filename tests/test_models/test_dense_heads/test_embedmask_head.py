@@ -123,9 +123,13 @@ def test_loss_with_gt_and_positive_infos(sampling):
 
 
 def assigned(head, gts):
-    outs = head(feats())
-    head.loss_by_feat(*outs, [gts], [dict(img_shape=(64, 64))])
-    return head._assigned_gt_inds[0]
+    """The ground-truth index of every location (-1: negative)."""
+    points = head.prior_generator.grid_priors(
+        [f.shape[-2:] for f in feats()], device='cpu')
+    _, _, pos_inds, pos_gt_inds = head.get_targets(points, [gts])
+    inds = torch.full((sum(len(p) for p in points), ), -1)
+    inds[pos_inds[0]] = pos_gt_inds[0]
+    return inds
 
 
 def test_sample_in_mask():
@@ -201,5 +205,5 @@ def test_assignment_equals_fcos_without_mask_condition():
     assert sum(int((lab < 3).sum()) for lab in ours[0]) > 5
     for mine, ref in zip(ours[0] + ours[1], theirs[0] + theirs[1]):
         torch.testing.assert_close(mine, ref)
-    assert torch.equal(head._assigned_gt_inds[0] >= 0,
-                       torch.cat(ours[0]) < 3)
+    assert torch.equal(ours[2][0],
+                       torch.nonzero(torch.cat(ours[0]) < 3).squeeze(1))

@@ -52,13 +52,16 @@ def test_forward_shape_and_coordinates():
 def plain_mask_loss(head, pixel_embeds, gts, infos, weight, padding):
     """Per image, per GT with proposals: mean (embedding + coordinates) and
     mean margin -> p = exp(-sum sigma (x - e)^2) on the stride-4 grid,
-    clamp, logit, Lovasz over the chosen pixels; mean over the image's GTs,
-    then over images."""
+    clamp, logit, Lovasz over the chosen pixels. The official averaging
+    (yinghdb/EmbedMask embed_mask/loss.py): ``mask_loss +=
+    mask_loss_per_target.mean()`` over the GTs of an image that have
+    proposals, then ``mask_loss / N`` over the N images of the batch."""
     num_imgs, dims, h, w = pixel_embeds.shape
     total = 0.0
     for img in range(num_imgs):
         gt, info = gts[img], infos[img]
-        if len(gt) == 0:
+        with_proposals = sorted(set(info.gt_inds.tolist()))
+        if len(gt) == 0 or not with_proposals:
             continue
         masks = torch.from_numpy(gt.masks.masks).float()
         masks = F.pad(masks, (0, w * 4 - masks.shape[-1], 0,
@@ -89,7 +92,7 @@ def plain_mask_loss(head, pixel_embeds, gts, infos, weight, padding):
                      (cols < min(x2 + px, w - 1)))[None]
             loss = lovasz_hinge(logits[valid][None],
                                 small[g][valid][None].float())
-            total += loss.item() / len(gt) / num_imgs
+            total += loss.item() / len(with_proposals) / num_imgs
     return weight * total
 
 
@@ -147,6 +150,25 @@ def test_mask_loss_matches_plain(padding):
     assert losses['loss_mask'].item() == pytest.approx(ref, rel=1e-5)
     losses['loss_mask'].backward()
     assert infos[0].embeds.grad.abs().sum() > 0
+
+
+def test_mask_loss_weight_ignores_gts_without_proposals():
+    """An object that got no positive location (GT 1 of image 0) does not
+    dilute the mask loss of the image's other objects."""
+    head = make_head()
+    pixel_embeds, gts, infos = loss_inputs(4)
+    full = head.loss_by_feat(pixel_embeds, gts, [{}] * 3, infos)['loss_mask']
+    # the same image without the object that has no proposal
+    keep = torch.tensor([0, 2])
+    gt0 = gts[0]
+    reduced = InstanceData(
+        bboxes=gt0.bboxes[keep], labels=gt0.labels[keep],
+        masks=BitmapMasks(gt0.masks.masks[keep.numpy()], 30, 31))
+    info0 = infos[0].clone()
+    info0.gt_inds = torch.tensor([0, 0, 1])
+    without = head.loss_by_feat(pixel_embeds, [reduced, *gts[1:]],
+                                [{}] * 3, [info0, *infos[1:]])['loss_mask']
+    assert full.item() == pytest.approx(without.item(), rel=1e-6)
 
 
 def test_smooth_loss_v1():

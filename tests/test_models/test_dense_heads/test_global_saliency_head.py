@@ -191,29 +191,3 @@ def test_predict_empty_and_border():
     with pytest.raises(ValueError, match='detections'):
         head.predict_by_feat([sal], [(8, 8)], [META], results_list=None)
 
-
-def test_mask_boxes_of_the_positives_replace_the_gt_boxes():
-    """With ``mask_boxes`` in the positives, the loss is the one computed
-    with those boxes as ground-truth boxes (same masks, same targets)."""
-    torch.manual_seed(0)
-    head = make_head(max_masks_to_train=1)
-    sal = torch.randn(1, 3, 8, 8)
-    shapes = torch.randn(2, 1, 16)
-    gts = [gt_with_masks([[4, 8, 12, 16], [0, 0, 6, 30]], [1, 2])]
-    own = torch.tensor([[[2., 6., 14., 20.]], [[0., 4., 10., 28.]]])
-    infos = positives([shapes])
-    infos[0].mask_boxes = own
-    torch.manual_seed(1)  # the same random subset of positives both times
-    with_own = head.loss_by_feat([sal], [(8, 8)], gts, [META], infos)
-    moved = gt_with_masks([[4, 8, 12, 16], [0, 0, 6, 30]], [1, 2])
-    moved.bboxes = own[:, 0]
-    torch.manual_seed(1)
-    reference = head.loss_by_feat([sal], [(8, 8)], [moved], [META],
-                                  positives([shapes]))
-    assert with_own['loss_mask'].item() == pytest.approx(
-        reference['loss_mask'].item(), rel=1e-6)
-    torch.manual_seed(1)
-    with_gt = head.loss_by_feat([sal], [(8, 8)], gts, [META],
-                                positives([shapes]))
-    assert with_gt['loss_mask'].item() != pytest.approx(
-        with_own['loss_mask'].item(), rel=1e-3)

@@ -4,8 +4,8 @@ from mmdet.structures import DetDataSample
 from mmdet.structures.mask import BitmapMasks
 from mmengine.structures import InstanceData
 
-from mmseginst.models.dense_heads.spatial_embedding_head import (
-    SpatialEmbeddingHead, mask_mean)
+from mmseginst.models.dense_heads.spatial_embedding_head import \
+    SpatialEmbeddingHead
 from mmseginst.models.layers.coordinate_map import coordinate_map
 
 
@@ -120,31 +120,38 @@ def test_predict_clusters_and_rescales():
     assert res.bboxes.shape == (0, 4)
 
 
-def test_mask_mean_score():
-    values = torch.tensor([[0.2, 0.4], [0.6, 1.0]])
-    masks = torch.tensor([[[True, True], [False, False]],
-                          [[False, True], [True, True]]])
-    assert mask_mean(values, masks).tolist() == pytest.approx(
-        [0.3, 2.0 / 3])
-    with pytest.raises(ValueError, match='score'):
-        SpatialEmbeddingHead(num_classes=1, test_cfg=dict(score='max'))
-    # one instance of class 0 whose seed logits are 5 on the top half of
-    # the block and 1 on the bottom half: 'seed' scores it by its seed
-    # pixel (a logit-5 pixel), 'mask_mean' by the mean over the block
+def two_blocks_prediction(h, w, blocks):
+    """Head output (1, 4, h, w): each block pulled to its mean coordinate,
+    raw bandwidth s = 1 everywhere, seed logits 5 on the blocks and -5
+    elsewhere (one class)."""
+    pred = torch.zeros(1, 4, h, w)
+    pred[0, 3] = -5.0
+    for rows, cols in blocks:
+        coords = coordinate_map(h, w)[:, rows, cols]
+        center = coords.mean((1, 2))
+        pred[0, :2, rows, cols] = torch.atanh(center[:, None, None] - coords)
+        pred[0, 3, rows, cols] = 5.0
+    pred[0, 2] = 1.0
+    return pred
+
+
+def test_clustering_uses_the_heads_sigma_scale_not_the_losss():
+    """Two blocks 14 px apart: with precision exp(10 * 1) their Gaussians
+    are disjoint (phi ~ 0.02 at the other center), with exp(5 * 1) one
+    Gaussian covers both (phi ~ 0.97). Only the head's ``sigma_scale``
+    decides; the loss config's plays no part at test time."""
     h, w = 32, 32
-    pred = block_prediction(h, w, (slice(4, 14), slice(6, 16)),
-                            num_classes=1)
-    pred[0, 3, 4:9, 6:16] = 5.0
-    pred[0, 3, 9:14, 6:16] = 1.0
+    pred = two_blocks_prediction(
+        h, w, [(slice(4, 14), slice(2, 12)), (slice(4, 14), slice(16, 26))])
     metas = [dict(img_shape=(h, w), ori_shape=(h, w),
                   batch_input_shape=(h, w), scale_factor=(1.0, 1.0))]
-    expected = dict(seed=torch.sigmoid(torch.tensor(5.0)).item(),
-                    mask_mean=(torch.sigmoid(torch.tensor(5.0)) +
-                               torch.sigmoid(torch.tensor(1.0))).item() / 2)
-    for score, value in expected.items():
+    cases = [(10.0, 5.0, 2), (5.0, 10.0, 1)]
+    for head_scale, loss_scale, num_instances in cases:
         head = SpatialEmbeddingHead(
-            num_classes=1, in_channels=8,
-            test_cfg=dict(seed_thr=0.6, min_pixels=10, score=score))
+            num_classes=1, in_channels=8, sigma_scale=head_scale,
+            loss=dict(type='SpatialEmbeddingLoss', sigma_scale=loss_scale),
+            test_cfg=dict(seed_thr=0.6, min_pixels=10))
         (res, ) = head.predict_by_feat(pred, metas, rescale=True)
-        assert res.masks.sum() == 100
-        assert res.scores.tolist() == pytest.approx([value])
+        assert len(res) == num_instances
+        assert res.masks.sum(dim=(1, 2)).tolist() == \
+            [200 // num_instances] * num_instances

@@ -67,19 +67,70 @@ def test_grid_regions():
     assert regions.tolist() == [[0, 0, 9, 5], [0, 0, 25, 20]]
 
 
-def dense_reference(pixels, embeds, margins, regions, out_shape, scale, thr):
-    """Dense maps: p inside each region, 0 outside; F.interpolate; crop."""
-    full = torch.exp(-embedding_sq_distance(pixels, embeds, margins))
-    dense = torch.zeros_like(full)
+def official_masks(pixels, embeds, margins, regions, out_shape,
+                   resized_shape, thr):
+    """The official test rule written out densely (yinghdb/EmbedMask:
+    MaskProb_cuda.cu fills ``-s`` inside the padded box and -10 elsewhere;
+    coco_eval.py resizes the whole map bilinearly to ``resized_shape``, crops
+    and keeps ``> log(MASK_TH)``)."""
+    log_p = -embedding_sq_distance(pixels, embeds, margins)
+    dense = torch.full_like(log_p, -10.)
     for n, (x1, y1, x2, y2) in enumerate(regions.tolist()):
-        dense[n, y1:y2, x1:x2] = full[n, y1:y2, x1:x2]
-    up = F.interpolate(dense[None], scale_factor=scale, mode='bilinear',
-                       align_corners=False, recompute_scale_factor=False)[0]
-    return up[:, :out_shape[0], :out_shape[1]] > thr
+        dense[n, y1:y2, x1:x2] = log_p[n, y1:y2, x1:x2]
+    up = F.interpolate(dense[None], size=resized_shape, mode='bilinear',
+                       align_corners=False)[0]
+    return up[:, :out_shape[0], :out_shape[1]] > math.log(thr)
 
 
-@pytest.mark.parametrize('scale', [(4., 4.), (4 / 1.37, 4 / 0.83)])
-def test_box_bounded_masks_equal_dense(scale):
+def _one_cell_setup(cells):
+    """Embeddings on a 4 x 4 grid with distance 0 (p = 1) in ``cells`` of
+    one proposal's region and p = exp(-100) elsewhere."""
+    pixels = torch.full((1, 4, 4), 10.)
+    for y, x in cells:
+        pixels[0, y, x] = 0.
+    return pixels, torch.zeros(1, 1), torch.ones(1, 1)
+
+
+def test_official_rule_hand_checked_square():
+    """2 x 2 cells with p = 1 inside their own region, upsampled x2: in log
+    space a row of outputs reads -2.5, 0, 0, -2.5 (0.75 / 0.25 mixes with
+    the -10 outside), so only the central 2 x 2 pixels pass log(0.53);
+    interpolating p instead would keep 4 x 4 (0.75 * 0.75 > 0.53)."""
+    pixels, embeds, margins = _one_cell_setup([(1, 1), (1, 2), (2, 1),
+                                                (2, 2)])
+    regions = torch.tensor([[1, 1, 3, 3]])
+    masks = box_bounded_masks(pixels, embeds, margins, regions, (8, 8),
+                              (8, 8), 0.53)
+    expected = torch.zeros(1, 8, 8, dtype=torch.bool)
+    expected[0, 3:5, 3:5] = True
+    assert torch.equal(masks, expected)
+
+
+def test_official_rule_drops_one_cell_parts():
+    """A single cell with p = 1 in a one-cell region: every output pixel
+    mixes it with -10 by a weight of at most 0.75 x 0.75, so log p <= -4.4
+    and nothing is kept (the probability rule would keep 2 x 2 pixels)."""
+    pixels, embeds, margins = _one_cell_setup([(1, 1)])
+    masks = box_bounded_masks(pixels, embeds, margins,
+                              torch.tensor([[1, 1, 2, 2]]), (8, 8), (8, 8),
+                              0.53)
+    assert not masks.any()
+
+
+def test_official_rule_resized_shape_is_used():
+    """With ``resized_shape`` twice the grid, out_shape keeps its top-left:
+    the square above shifted by nothing, cropped to 4 x 4 rows / columns."""
+    pixels, embeds, margins = _one_cell_setup([(1, 1), (1, 2), (2, 1),
+                                                (2, 2)])
+    regions = torch.tensor([[1, 1, 3, 3]])
+    masks = box_bounded_masks(pixels, embeds, margins, regions, (4, 6),
+                              (8, 8), 0.53)
+    assert masks.shape == (1, 4, 6)
+    assert masks[0].nonzero().tolist() == [[3, 3], [3, 4]]
+
+
+@pytest.mark.parametrize('factor', [(4., 4.), (4 / 1.37, 4 / 0.83)])
+def test_box_bounded_masks_equal_official_dense(factor):
     torch.manual_seed(1)
     for trial in range(6):
         h, w = 9 + trial, 14 - trial
@@ -94,11 +145,12 @@ def test_box_bounded_masks_equal_dense(scale):
         boxes[0] = torch.tensor([0., 0., w * 4., h * 4.])  # the whole grid
         regions = boxes_to_grid_regions(boxes, 4, trial % 3, (h, w))
         regions[1] = torch.tensor([3, 3, 3, 5])  # an empty region
-        out_shape = (int(h * scale[0]), int(w * scale[1]))
+        resized = (math.ceil(h * factor[0]), math.ceil(w * factor[1]))
+        out_shape = (resized[0] - trial % 2, resized[1] - 1)
         bounded = box_bounded_masks(pixels, embeds, margins, regions,
-                                    out_shape, scale, 0.5)
-        dense = dense_reference(pixels, embeds, margins, regions, out_shape,
-                                scale, 0.5)
+                                    out_shape, resized, 0.53)
+        dense = official_masks(pixels, embeds, margins, regions, out_shape,
+                               resized, 0.53)
         assert bounded.dtype == torch.bool
         assert torch.equal(bounded, dense)
         assert not bounded[1].any()

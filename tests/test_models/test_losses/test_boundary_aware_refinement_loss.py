@@ -45,34 +45,35 @@ def bce(x, t):
 
 
 def bar_plain(logits, targets, weights, d=2, start=1):
-    """Loop over RoIs; P^{k-1} is the previous composed prediction."""
+    """Loop over RoIs, restating the official ``BARCrossEntropyLoss``
+    (zhanggang001/RefineMask): P^{k-1} starts as the binarised raw logits of
+    stage ``start``; after each refined stage k it becomes stage k's raw
+    logits inside the upsampled width-1 band of P^{k-1} and the upsampled
+    raw logits of stage k-1 elsewhere, binarised."""
     n_rois = logits[0].shape[0]
     total = 0.0
-    composed = [None] * n_rois  # composed logits of the previous stage
+    prev = [None] * n_rois  # P^{k-1} of every RoI
     for k, (x, t) in enumerate(zip(logits, targets)):
         size = x.shape[-1]
         if k <= start:
             loss = np.mean([bce(a, b) for a, b in zip(x.ravel(), t.ravel())])
-            if k == start:
-                composed = [x[n] for n in range(n_rois)]
+            prev = [x[n] >= 0 for n in range(n_rois)]  # sigmoid >= 0.5
             total += weights[k] * loss
             continue
         num, den = 0.0, 0
-        new_composed = []
+        new_prev = []
         for n in range(n_rois):
-            prev = composed[n] >= 0  # sigmoid >= 0.5
-            region = band_plain(prev, d) | band_plain(targets[k - 1][n] > .5,
-                                                      d)
+            region = band_plain(prev[n], d) | band_plain(
+                targets[k - 1][n] > .5, d)
             region = upsample_plain(region.astype(float), size) >= 0.5
             for i, j in zip(*np.nonzero(region)):
                 num += bce(x[n, i, j], t[n, i, j])
             den += region.sum()
-            # Eq. 6 with width-1 band of the previous composed prediction
             inside = upsample_plain(
-                band_plain(prev, 1).astype(float), size) >= 0.5
-            prev_up = upsample_plain(composed[n], size)
-            new_composed.append(np.where(inside, x[n], prev_up))
-        composed = new_composed
+                band_plain(prev[n], 1).astype(float), size) >= 0.5
+            raw_prev_up = upsample_plain(logits[k - 1][n], size)
+            new_prev.append(np.where(inside, x[n], raw_prev_up) >= 0)
+        prev = new_prev
         total += weights[k] * num / max(den, 1)
     return total
 
@@ -119,14 +120,21 @@ def test_hand_checked_values():
     assert bar_loss(x, t)[2].item() == pytest.approx(0, abs=1e-9)
 
 
-def test_random_against_plain_loop():
-    weights = (0.25, 0.5, 0.75, 1.0)
-    for seed in range(3):
-        logits, targets = random_stage_inputs(seed)
-        fast = BoundaryAwareRefinementLoss(stage_weights=weights)(logits,
-                                                                  targets)
+@pytest.mark.parametrize('sizes,start', [((4, 8, 16, 32), 1),
+                                         ((4, 8, 16, 32, 64), 1),
+                                         ((4, 8, 16, 32), 0)])
+def test_random_against_plain_loop(sizes, start):
+    """The official configuration (4 stages, start 1) and the ones where
+    P^{k-1} built from raw logits differs from the inference composition
+    (5 stages, or refinement from stage 1 on)."""
+    weights = (0.25, 0.5, 0.75, 1.0, 1.0)[:len(sizes)]
+    for seed in range(2):
+        logits, targets = random_stage_inputs(seed, sizes=sizes)
+        fast = BoundaryAwareRefinementLoss(
+            stage_weights=weights, start_stage=start)(logits, targets)
         ref = bar_plain([x[:, 0].double().numpy() for x in logits],
-                        [t.double().numpy() for t in targets], weights)
+                        [t.double().numpy() for t in targets], weights,
+                        start=start)
         assert fast.item() == pytest.approx(ref, rel=1e-5)
 
 

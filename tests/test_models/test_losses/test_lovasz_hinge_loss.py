@@ -1,10 +1,9 @@
-import itertools
 
 import pytest
 import torch
 
 from mmseginst.models.losses.lovasz_hinge_loss import (LovaszHingeLoss,
-                                                        lovasz_hinge)
+                                                       lovasz_hinge)
 
 
 def jaccard_set_loss(subset, positives):

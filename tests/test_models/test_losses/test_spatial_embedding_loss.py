@@ -5,10 +5,10 @@ import math
 import pytest
 import torch
 
+from mmseginst.models.losses.lovasz_hinge_loss import lovasz_hinge
 from mmseginst.models.losses.spatial_embedding_loss import (
     SpatialEmbeddingLoss, instance_gaussians, seed_loss,
     spatial_embedding_loss, variance_loss)
-from mmseginst.models.losses.lovasz_hinge_loss import lovasz_hinge
 
 
 def reference_image_loss(emb, sigma, seed, coords, instance_map, classes,

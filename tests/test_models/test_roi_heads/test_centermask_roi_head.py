@@ -114,3 +114,28 @@ def test_predict_with_and_without_detections():
         res = head.predict(feats(2), empty, samples([1, 1]), rescale=True)
     assert all(len(r) == 0 and r.masks.shape == (0, 64, 64) and
                'mask_scores' in r for r in res)
+
+
+def test_image_shapes_reach_the_adaptive_extractor_as_an_argument():
+    """The tensor-mode forward hands the image metas of the batch to the
+    extractor (Eq. 2 needs the image areas): a 40 x 40 RoI is more than half
+    of a 48 x 48 image (P5) but less than a quarter of 128 x 128 (P3)."""
+    torch.manual_seed(0)
+    head = build().eval()
+    x = feats(1)
+    dets = [InstanceData(bboxes=torch.tensor([[0., 0., 40., 40.]]),
+                         labels=torch.tensor([0]))]
+    seen = []
+    head.mask_roi_extractor.roi_layers[0].register_forward_hook(
+        lambda *args: seen.append('P3'))
+    head.mask_roi_extractor.roi_layers[2].register_forward_hook(
+        lambda *args: seen.append('P5'))
+    for h, level in ((48, 'P5'), (128, 'P3')):
+        sample = samples([1])[0]
+        sample.set_metainfo(dict(img_shape=(h, h)))
+        with torch.no_grad():
+            head.forward(x, dets, [sample])
+        assert seen[-1] == level
+    # without metas the adaptive rule cannot run: a clear error
+    with pytest.raises(ValueError, match='img_shapes'):
+        head.forward(x, dets)

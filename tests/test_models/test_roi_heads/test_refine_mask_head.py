@@ -19,7 +19,8 @@ from mmseginst.models.layers.semantic_fusion_module import (
     class_logits)
 from mmseginst.models.roi_heads import (RefineMaskHead, RefineSemanticHead,
                                         SimpleRefineMaskHead)
-from mmseginst.models.roi_heads.refine_semantic_head import mask_union
+from mmseginst.models.roi_heads.mask_heads.refine_semantic_head import \
+    mask_union
 from mmseginst.registry import MODELS
 from mmseginst.utils import register_all_modules
 

@@ -1,0 +1,4 @@
+"""RoI feature extractors."""
+from .adaptive_roi_extractor import AdaptiveRoIExtractor
+
+__all__ = ['AdaptiveRoIExtractor']

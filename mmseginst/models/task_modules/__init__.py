@@ -1,1 +1,0 @@
-"""task_modules of mmseginst."""
