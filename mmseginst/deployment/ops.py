@@ -20,7 +20,7 @@ targets opset 10 with a half-pixel workaround. Here:
   its data-dependent branch (a level without RoIs is still in the graph).
 """
 from contextlib import contextmanager
-from typing import Iterator, Sequence, Tuple
+from typing import Iterator, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -174,16 +174,20 @@ def roi_align(layer: nn.Module, feats: Tensor, rois: Tensor) -> Tensor:
                            int(layer.sampling_ratio), bool(layer.aligned))
 
 
-def extract_roi_feats(extractor: nn.Module, feats: Sequence[Tensor],
-                      rois: Tensor) -> Tensor:
-    """RoI features of an mmdet ``SingleRoIExtractor`` (or subclass: the
-    level rule is its own ``map_roi_levels``), traceable: every level's
-    RoIAlign runs on the RoIs of that level, however many there are.
+def extract_roi_feats(extractor: nn.Module,
+                      feats: Sequence[Tensor],
+                      rois: Tensor,
+                      levels: Optional[Tensor] = None) -> Tensor:
+    """RoI features of an mmdet ``SingleRoIExtractor`` (or subclass),
+    traceable: every level's RoIAlign runs on the RoIs of that level,
+    however many there are.
 
     Args:
         extractor (nn.Module): The RoI extractor of the model.
         feats (Sequence[Tensor]): Pyramid levels (B, C, H_l, W_l).
         rois (Tensor): (N, 5) RoIs ``(batch, x1, y1, x2, y2)``.
+        levels (Tensor, optional): (N, ) level index of each RoI; by
+            default the extractor's own ``map_roi_levels``.
 
     Returns:
         Tensor: (N, C, out_h, out_w).
@@ -192,7 +196,8 @@ def extract_roi_feats(extractor: nn.Module, feats: Sequence[Tensor],
     feats = feats[:len(layers)]
     if len(layers) == 1:
         return roi_align(layers[0], feats[0], rois)
-    levels = extractor.map_roi_levels(rois, len(layers))
+    if levels is None:
+        levels = extractor.map_roi_levels(rois, len(layers))
     out = layers[0].output_size
     out = (out, out) if isinstance(out, int) else tuple(out)
     roi_feats = feats[0].new_zeros((rois.shape[0], extractor.out_channels) +

@@ -8,8 +8,14 @@ from typing import Dict
 import torch
 import torch.nn.functional as F
 from mmdet.models.roi_heads.mask_heads.fcn_mask_head import _do_paste_mask
+from mmdet.structures.bbox import scale_boxes
 from mmengine.structures import InstanceData
 from torch import Tensor
+
+from ..models.dense_heads.global_saliency_head import GlobalSaliencyHead
+from ..models.layers import (boxes_to_grid_regions, official_mask_shapes,
+                             threshold_log_prob_maps)
+from ..models.utils import rescale_boxes_to_image
 
 
 def _scale(meta: dict) -> Tensor:
@@ -51,49 +57,45 @@ def roi_postprocess(outs: Dict[str, Tensor], meta: dict,
 
 def embedding_grid_postprocess(outs: Dict[str, Tensor], meta: dict,
                                info: dict) -> InstanceData:
-    """EmbedMask: the box-bounded probabilities on the stride-s grid
-    resampled (bilinear, ``align_corners=False``, scale s / rescale factor)
-    to the original image and thresholded, as
-    ``EmbedMaskPixelHead.predict_by_feat``."""
+    """EmbedMask: the official test rule's last step on the graph's
+    log-probability maps (bilinear resize of the stride-s grid to the
+    official output size, crop to the original image, threshold at
+    ``log(mask_thr)``), by the functions ``EmbedMaskPixelHead`` uses;
+    boxes rescaled as its ``predict_by_feat``."""
+    log_probs = outs['masks']
+    grid_shape = tuple(log_probs.shape[-2:])
+    out_shape, resized_shape = official_mask_shapes(
+        grid_shape, info['mask_stride'], meta)
+    regions = boxes_to_grid_regions(outs['boxes'], info['mask_stride'],
+                                    info['mask_box_padding'], grid_shape)
     w_scale, h_scale = meta['scale_factor'][:2]
-    height, width = meta['ori_shape'][:2]
-    probs = outs['masks']
-    stride = info['mask_stride']
-    # one replicated cell keeps the output at least as large as the image;
-    # bilinear sampling clamps at the border, so values do not change
-    probs = F.pad(probs[None], (0, 1, 0, 1), mode='replicate')
-    up = F.interpolate(probs, scale_factor=(stride / h_scale,
-                                            stride / w_scale),
-                       mode='bilinear', align_corners=False)[0]
     res = InstanceData()
-    res.bboxes = outs['boxes'] * torch.tensor(
-        [1 / w_scale, 1 / h_scale, 1 / w_scale, 1 / h_scale])
+    res.bboxes = scale_boxes(outs['boxes'], (1 / w_scale, 1 / h_scale))
     res.scores = outs['scores']
     res.labels = outs['labels'].long()
-    res.masks = up[:, :height, :width] > info['mask_thr']
+    res.masks = threshold_log_prob_maps(log_probs, regions, out_shape,
+                                        resized_shape, info['mask_thr'])
     return res
 
 
 def saliency_grid_postprocess(outs: Dict[str, Tensor], meta: dict,
                               info: dict) -> InstanceData:
     """CenterMask-Point: assembled probabilities on the saliency grid
-    resized to the network input, cut to the image, resized to the
-    original size and thresholded; boxes rescaled and clipped, as
-    ``GlobalSaliencyHead.predict_by_feat``."""
-    inp_h, inp_w = meta['batch_input_shape']
-    img_h, img_w = meta['img_shape'][:2]
+    resized to the network input, cut to the image (the ``border`` of a
+    CenterNet test padding removed), resized to the original size and
+    thresholded; boxes taken back to the original image, as
+    ``GlobalSaliencyHead.predict_by_feat`` with ``rescale=True``."""
+    top, bottom, left, right = GlobalSaliencyHead._content_region(meta)
     ori_h, ori_w = meta['ori_shape'][:2]
-    probs = F.interpolate(outs['masks'][:, None], (inp_h, inp_w),
+    probs = F.interpolate(outs['masks'][:, None],
+                          tuple(meta['batch_input_shape']),
                           mode='bilinear', align_corners=False)
-    probs = probs[:, :, :img_h, :img_w]
+    probs = probs[:, :, top:bottom, left:right]
     if probs.shape[-2:] != (ori_h, ori_w):
         probs = F.interpolate(probs, (ori_h, ori_w), mode='bilinear',
                               align_corners=False)
-    boxes = outs['boxes'] / _scale(meta)
-    boxes[:, 0::2] = boxes[:, 0::2].clamp(0, ori_w)
-    boxes[:, 1::2] = boxes[:, 1::2].clamp(0, ori_h)
     res = InstanceData()
-    res.bboxes = boxes
+    res.bboxes = rescale_boxes_to_image(outs['boxes'], meta)
     res.scores = outs['scores']
     res.labels = outs['labels'].long()
     res.masks = probs[:, 0] > info['mask_thr']

@@ -4,6 +4,8 @@ from typing import List, Tuple
 import torch
 from torch import Tensor
 
+from ...models.roi_heads.roi_extractors.adaptive_roi_extractor import (
+    AdaptiveRoIExtractor, adaptive_roi_levels)
 from ..decode import clip_boxes, dense_nms, flatten_level, masked_topk
 from ..ops import extract_roi_feats
 from .base import DeployWrapper, register_wrapper
@@ -67,21 +69,20 @@ class CenterMaskWrapper(DeployWrapper):
         all_labels = torch.cat([labels, labels.new_zeros(1)])
         index = torch.arange(rois.shape[0])
         extractor = roi_head.mask_roi_extractor
-        adaptive = hasattr(extractor, '_img_areas')
-        if adaptive:
-            # the adaptive level rule (Eq. 2) reads the image area: as a
-            # tensor it stays an input of the graph, not a constant
-            extractor._img_areas = (img_shape[0] * img_shape[1]).reshape(1)
-        try:
-            feats = extract_roi_feats(extractor, x, rois)
-        finally:
-            if adaptive:
-                extractor._img_areas = None
+        levels = None
+        if isinstance(extractor, AdaptiveRoIExtractor):
+            # Eq. 2 with the image area as a tensor: an input of the
+            # graph, not a constant of the traced size
+            levels = adaptive_roi_levels(
+                rois, (img_shape[0] * img_shape[1]).reshape(1),
+                extractor.min_level, extractor.max_level)
+        feats = extract_roi_feats(extractor, x, rois, levels)
         logits = roi_head.mask_head(feats)
         probs = logits[index, all_labels][:-1].sigmoid()
         if not roi_head.with_mask_iou:
             return boxes, scores, labels, probs
-        iou = roi_head.mask_iou_head(feats, logits[index, all_labels])
+        iou = roi_head._mask_iou_forward(
+            dict(mask_preds=logits, mask_feats=feats), all_labels)
         mask_scores = scores * iou[index, all_labels][:-1]
         return boxes, scores, labels, probs, mask_scores
 

@@ -6,10 +6,9 @@ from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmdet.models.utils import (get_local_maximum, get_topk_from_heatmap,
-                                transpose_and_gather_feat)
 from torch import Tensor
 
+from ...models.utils import conv1x1_at
 from ..decode import fcos_detections
 from .base import DeployWrapper, register_wrapper
 
@@ -104,28 +103,13 @@ class CenterMaskPointWrapper(DeployWrapper):
         return boxes, scores, labels, probs
 
     def _peaks(self, x, img: Tensor):
-        """Top-k peaks of :class:`CenterMaskPointHead` (its
-        ``predict_by_feat`` without InstanceData)."""
+        """Top-k peaks of :class:`CenterMaskPointHead`: its own
+        ``predict_by_feat`` (boxes in the network input frame)."""
         head = self.model.bbox_head
-        cfg = head.test_cfg
-        heatmaps, whs, offsets, shape_feats = head.forward(x)
-        heatmap = get_local_maximum(
-            heatmaps[-1], kernel=cfg['local_maximum_kernel']).contiguous()
-        k = min(cfg['topk'], heatmap[0].numel())
-        scores, inds, labels, ys, xs = get_topk_from_heatmap(heatmap, k=k)
-        flat = inds[0]  # y * W + x of each peak
-        boxes = head._boxes_at(whs[-1], offsets[-1], torch.zeros_like(flat),
-                               flat, tuple(img.shape[2:]))
-        shapes = None
-        if shape_feats[-1] is not None:
-            shapes = head.local_shape_at(
-                transpose_and_gather_feat(shape_feats[-1], inds))[0]
-        scores, labels = scores[0], labels[0]
-        if cfg['score_thr'] > 0:
-            keep = (scores > cfg['score_thr']).nonzero().squeeze(1)
-            boxes, scores, labels = boxes[keep], scores[keep], labels[keep]
-            shapes = shapes[keep] if shapes is not None else None
-        return boxes, scores, labels, shapes
+        meta = dict(batch_input_shape=tuple(img.shape[2:]))
+        res = head.predict_by_feat(*head.forward(x), [meta])[0]
+        shapes = res.shape_preds if 'shape_preds' in res else None
+        return res.bboxes, res.scores, res.labels, shapes
 
     def _fcos(self, x, img_shape: Tensor):
         """Detections of :class:`CenterMaskPointFCOSHead` with the Local
@@ -135,8 +119,7 @@ class CenterMaskPointWrapper(DeployWrapper):
         dets = fcos_detections(head, cls_scores, bbox_preds, ctrs,
                                dict(hidden=hidden), img_shape, head.test_cfg,
                                'CenterMaskPoint test_cfg')
-        conv = head.shape_head[-1]
-        shapes = F.linear(dets['hidden'], conv.weight.flatten(1), conv.bias)
+        shapes = conv1x1_at(head.shape_head[-1], dets['hidden'])
         return dets['boxes'], dets['scores'], dets['labels'], shapes
 
     def metadata(self) -> dict:

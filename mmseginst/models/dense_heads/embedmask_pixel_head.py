@@ -25,7 +25,6 @@ cells (-10 outside), resampled to the output size and thresholded at
 ``log(mask_thr)`` (0.53 current, 0.5 v1), as the official CUDA kernel and
 ``coco_eval.py`` do.
 """
-import math
 from typing import Dict, List, Optional, Tuple
 
 import torch
@@ -42,7 +41,8 @@ from ...registry import MODELS
 from ..layers.embedding_coupling import (box_bounded_masks,
                                          boxes_to_grid_regions,
                                          embedding_mask_logits,
-                                         embedding_sq_distance)
+                                         embedding_sq_distance,
+                                         official_mask_shapes)
 from ..layers.scaled_coordinates import ScaledCoordinates
 from ..utils import group_mean
 
@@ -284,21 +284,6 @@ class EmbedMaskPixelHead(BaseMaskHead):
             reduction_override='sum')
 
     # ------------------------------------------------------------ inference
-    def _mask_output_shapes(self, meta: dict, grid_shape: Tuple[int, int],
-                            rescale: bool) -> Tuple[tuple, tuple]:
-        """(kept, resized) shapes of the mask maps, as the official
-        ``coco_eval.py``: the whole stride-4 grid (H, W) is resized to
-        ``ceil(H * stride * ori_h / img_h)`` (and likewise W) and cropped to
-        ``ori_shape``; without ``rescale``, to ``H * stride`` cropped to
-        ``img_shape``."""
-        grid_size = [g * self.mask_stride for g in grid_shape]
-        if not rescale:
-            return tuple(meta['img_shape'][:2]), tuple(grid_size)
-        ori, img = meta['ori_shape'][:2], meta['img_shape'][:2]
-        resized = tuple(
-            math.ceil(size * o / i) for size, o, i in zip(grid_size, ori, img))
-        return tuple(ori), resized
-
     def predict_by_feat(self,
                         pixel_embeds: Tensor,
                         batch_img_metas: List[dict],
@@ -324,8 +309,8 @@ class EmbedMaskPixelHead(BaseMaskHead):
         grid_shape = pixel_embeds.shape[-2:]
         for img, (results, meta) in enumerate(zip(results_list,
                                                   batch_img_metas)):
-            out_shape, resized_shape = self._mask_output_shapes(
-                meta, grid_shape, rescale)
+            out_shape, resized_shape = official_mask_shapes(
+                grid_shape, self.mask_stride, meta, rescale)
             regions = boxes_to_grid_regions(results.bboxes, self.mask_stride,
                                             padding, grid_shape)
             results.masks = box_bounded_masks(

@@ -2,8 +2,10 @@
 backbone) use."""
 from .boundary_band import boundary_band, compose_refined_logits
 from .coordinate_map import coordinate_map
-from .embedding_coupling import (box_bounded_masks, embedding_mask_logits,
-                                 embedding_sq_distance)
+from .embedding_coupling import (box_bounded_masks, boxes_to_grid_regions,
+                                 embedding_mask_logits, embedding_sq_distance,
+                                 official_mask_shapes,
+                                 threshold_log_prob_maps)
 from .erfnet_blocks import (DownsamplerBlock, ERFNetDecoder, NonBottleneck1d,
                             UpsamplerBlock)
 from .mask_assembly import assemble_masks, assembled_probs, paste_to_grid
@@ -18,7 +20,8 @@ __all__ = [
     'NonBottleneck1d', 'ScaledCoordinates', 'SemanticFusionModule',
     'SimpleSemanticFusionModule', 'SpatialAttention', 'UpsamplerBlock',
     'assemble_masks', 'assembled_probs', 'boundary_band', 'box_bounded_masks',
-    'cluster_fast', 'cluster_plain', 'compose_refined_logits',
-    'coordinate_map', 'embedding_mask_logits', 'embedding_sq_distance',
-    'paste_to_grid'
+    'boxes_to_grid_regions', 'cluster_fast', 'cluster_plain',
+    'compose_refined_logits', 'coordinate_map', 'embedding_mask_logits',
+    'embedding_sq_distance', 'official_mask_shapes', 'paste_to_grid',
+    'threshold_log_prob_maps'
 ]

@@ -18,7 +18,7 @@ window, so its memory does not grow with the number of detections beyond
 the boolean output itself.
 """
 import math
-from typing import Tuple
+from typing import Sequence, Tuple
 
 import torch
 from torch import Tensor
@@ -116,6 +116,81 @@ def _axis_weights(lo: int, hi: int, size: int, ratio: Tensor,
     return out_lo, out_hi, i0, i1, lam
 
 
+def official_mask_shapes(grid_shape: Tuple[int, int], stride: float,
+                         meta: dict,
+                         rescale: bool = True) -> Tuple[tuple, tuple]:
+    """(kept, resized) shapes of the test-time mask maps, as the official
+    ``coco_eval.py``: the whole stride-``stride`` grid (H, W) is resized to
+    ``ceil(H * stride * ori_h / img_h)`` (and likewise W) and cropped to
+    ``ori_shape``; without ``rescale``, to ``H * stride`` cropped to
+    ``img_shape``.
+
+    Args:
+        grid_shape (tuple[int, int]): (H, W) of the embedding grid.
+        stride (float): input pixels per grid cell.
+        meta (dict): image meta with ``img_shape`` and ``ori_shape``.
+        rescale (bool): masks at the original image size.
+
+    Returns:
+        tuple[tuple, tuple]: ``out_shape`` and ``resized_shape`` of
+        :func:`box_bounded_masks`.
+    """
+    grid_size = [g * stride for g in grid_shape]
+    if not rescale:
+        return tuple(meta['img_shape'][:2]), tuple(grid_size)
+    ori, img = meta['ori_shape'][:2], meta['img_shape'][:2]
+    resized = tuple(
+        math.ceil(size * o / i) for size, o, i in zip(grid_size, ori, img))
+    return tuple(ori), resized
+
+
+def _grid_ratios(grid_shape: Tuple[int, int], resized_shape: Tuple[int, int],
+                 device) -> Tuple[Tensor, Tensor]:
+    """Grid cells per output pixel (y, x) of the bilinear resize, in the
+    float32 PyTorch computes them in."""
+    return tuple(
+        torch.tensor(float(grid), dtype=torch.float32, device=device) /
+        float(size) for grid, size in zip(grid_shape, resized_shape))
+
+
+def _ring_crop(region: Sequence[int],
+               grid_shape: Tuple[int, int]) -> Tuple[int, int, int, int]:
+    """``[x1, y1, x2, y2)`` of the region plus a ring of one cell, inside
+    the grid: every grid cell that bilinear sampling of the region's
+    output window reads."""
+    x1, y1, x2, y2 = region
+    height, width = grid_shape
+    return max(x1 - 1, 0), max(y1 - 1, 0), min(x2 + 1, width), \
+        min(y2 + 1, height)
+
+
+def _resized_region_mask(crop: Tensor, crop_box: Sequence[int],
+                         region: Sequence[int], out_shape: Tuple[int, int],
+                         ratios: Tuple[Tensor, Tensor], log_thr: float):
+    """The part of ``F.interpolate(L, size=resized_shape, mode='bilinear')
+    [:h, :w] > log_thr`` that one region's values reach, from ``crop``, the
+    (ring-cropped, :func:`_ring_crop`) map ``L`` of one detection holding
+    the outside value beyond its region.
+
+    Returns:
+        tuple | None: ``(rows, cols, mask)`` slices of the output and the
+        bool window there, or None when the window is empty.
+    """
+    x1, y1, x2, y2 = region
+    cx1, cy1, cx2, cy2 = crop_box
+    v_lo, v_hi, r0, r1, ly = _axis_weights(y1, y2, out_shape[0], ratios[0],
+                                           cy1, cy2 - cy1)
+    u_lo, u_hi, c0, c1, lx = _axis_weights(x1, x2, out_shape[1], ratios[1],
+                                           cx1, cx2 - cx1)
+    if v_hi <= v_lo or u_hi <= u_lo:
+        return None
+    # index_select: plain advanced indexing is far slower on CPU
+    cols = crop.index_select(1, c0) * (1 - lx) + crop.index_select(1, c1) * lx
+    log_prob = cols.index_select(0, r0) * (1 - ly)[:, None] + \
+        cols.index_select(0, r1) * ly[:, None]
+    return slice(v_lo, v_hi), slice(u_lo, u_hi), log_prob > log_thr
+
+
 def box_bounded_masks(pixel_embeds: Tensor,
                       proposal_embeds: Tensor,
                       margins: Tensor,
@@ -157,35 +232,57 @@ def box_bounded_masks(pixel_embeds: Tensor,
     Returns:
         Tensor: (N, h, w) bool masks.
     """
-    num, (h, w) = proposal_embeds.shape[0], out_shape
-    grid_h, grid_w = pixel_embeds.shape[-2:]
-    log_thr = math.log(mask_thr)
-    ratio_y, ratio_x = (
-        torch.tensor(float(grid), dtype=torch.float32,
-                     device=pixel_embeds.device) / float(size)
-        for grid, size in zip((grid_h, grid_w), resized_shape))
-    masks = pixel_embeds.new_zeros((num, h, w), dtype=torch.bool)
+    grid_shape = tuple(pixel_embeds.shape[-2:])
+    ratios = _grid_ratios(grid_shape, resized_shape, pixel_embeds.device)
+    masks = pixel_embeds.new_zeros((proposal_embeds.shape[0], *out_shape),
+                                   dtype=torch.bool)
     for n, (x1, y1, x2, y2) in enumerate(regions.tolist()):
         if x2 <= x1 or y2 <= y1:
             continue
-        # crop = region plus a ring of outside cells (inside the grid)
-        cx1, cy1 = max(x1 - 1, 0), max(y1 - 1, 0)
-        cx2, cy2 = min(x2 + 1, grid_w), min(y2 + 1, grid_h)
+        cx1, cy1, cx2, cy2 = crop_box = _ring_crop((x1, y1, x2, y2),
+                                                   grid_shape)
         crop = pixel_embeds.new_full((cy2 - cy1, cx2 - cx1), outside_log_prob)
         dist = embedding_sq_distance(pixel_embeds[:, y1:y2, x1:x2],
                                      proposal_embeds[n:n + 1],
                                      margins[n:n + 1])[0]
         crop[y1 - cy1:y2 - cy1, x1 - cx1:x2 - cx1] = -dist
-        v_lo, v_hi, r0, r1, ly = _axis_weights(y1, y2, h, ratio_y, cy1,
-                                               cy2 - cy1)
-        u_lo, u_hi, c0, c1, lx = _axis_weights(x1, x2, w, ratio_x, cx1,
-                                               cx2 - cx1)
-        if v_hi <= v_lo or u_hi <= u_lo:
+        window = _resized_region_mask(crop, crop_box, (x1, y1, x2, y2),
+                                      out_shape, ratios, math.log(mask_thr))
+        if window is not None:
+            masks[n][window[:2]] = window[2]
+    return masks
+
+
+def threshold_log_prob_maps(log_probs: Tensor, regions: Tensor,
+                            out_shape: Tuple[int, int],
+                            resized_shape: Tuple[int, int],
+                            mask_thr: float) -> Tensor:
+    """The official test rule's last step on maps already built: N dense
+    log-probability maps ``L`` (``-s`` inside each detection's region, the
+    outside value elsewhere, as :func:`box_bounded_masks` builds them)
+    resized bilinearly to ``resized_shape``, cropped to ``out_shape`` and
+    thresholded at ``log(mask_thr)``, touching only each region's window
+    (the rest of the resized map stays below the threshold).
+
+    Args:
+        log_probs (Tensor): (N, H, W) log-probability maps on the grid.
+        regions (Tensor): (N, 4) int regions of the grid.
+        out_shape, resized_shape, mask_thr: as :func:`box_bounded_masks`.
+
+    Returns:
+        Tensor: (N, h, w) bool masks, those of :func:`box_bounded_masks`.
+    """
+    grid_shape = tuple(log_probs.shape[-2:])
+    ratios = _grid_ratios(grid_shape, resized_shape, log_probs.device)
+    masks = log_probs.new_zeros((log_probs.shape[0], *out_shape),
+                                dtype=torch.bool)
+    for n, region in enumerate(regions.tolist()):
+        if region[2] <= region[0] or region[3] <= region[1]:
             continue
-        # index_select: plain advanced indexing is far slower on CPU
-        cols = crop.index_select(1, c0) * (1 - lx) + \
-            crop.index_select(1, c1) * lx
-        log_prob = cols.index_select(0, r0) * (1 - ly)[:, None] + \
-            cols.index_select(0, r1) * ly[:, None]
-        masks[n, v_lo:v_hi, u_lo:u_hi] = log_prob > log_thr
+        cx1, cy1, cx2, cy2 = crop_box = _ring_crop(region, grid_shape)
+        window = _resized_region_mask(log_probs[n, cy1:cy2, cx1:cx2],
+                                      crop_box, region, out_shape, ratios,
+                                      math.log(mask_thr))
+        if window is not None:
+            masks[n][window[:2]] = window[2]
     return masks

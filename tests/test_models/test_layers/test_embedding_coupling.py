@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from mmseginst.models.layers.embedding_coupling import (
     box_bounded_masks, boxes_to_grid_regions, embedding_mask_logits,
-    embedding_sq_distance)
+    embedding_sq_distance, official_mask_shapes, threshold_log_prob_maps)
 
 
 def plain_probability(x, e, sigma):
@@ -67,16 +67,22 @@ def test_grid_regions():
     assert regions.tolist() == [[0, 0, 9, 5], [0, 0, 25, 20]]
 
 
+def official_log_prob_maps(pixels, embeds, margins, regions):
+    """(N, H, W): ``-s`` inside each region, -10 elsewhere."""
+    log_p = -embedding_sq_distance(pixels, embeds, margins)
+    dense = torch.full_like(log_p, -10.)
+    for n, (x1, y1, x2, y2) in enumerate(regions.tolist()):
+        dense[n, y1:y2, x1:x2] = log_p[n, y1:y2, x1:x2]
+    return dense
+
+
 def official_masks(pixels, embeds, margins, regions, out_shape,
                    resized_shape, thr):
     """The official test rule written out densely (yinghdb/EmbedMask:
     MaskProb_cuda.cu fills ``-s`` inside the padded box and -10 elsewhere;
     coco_eval.py resizes the whole map bilinearly to ``resized_shape``, crops
     and keeps ``> log(MASK_TH)``)."""
-    log_p = -embedding_sq_distance(pixels, embeds, margins)
-    dense = torch.full_like(log_p, -10.)
-    for n, (x1, y1, x2, y2) in enumerate(regions.tolist()):
-        dense[n, y1:y2, x1:x2] = log_p[n, y1:y2, x1:x2]
+    dense = official_log_prob_maps(pixels, embeds, margins, regions)
     up = F.interpolate(dense[None], size=resized_shape, mode='bilinear',
                        align_corners=False)[0]
     return up[:, :out_shape[0], :out_shape[1]] > math.log(thr)
@@ -155,3 +161,43 @@ def test_box_bounded_masks_equal_official_dense(factor):
         assert torch.equal(bounded, dense)
         assert not bounded[1].any()
         assert dense.any()
+
+
+@pytest.mark.parametrize('factor', [(4., 4.), (4 / 1.37, 4 / 0.83)])
+def test_threshold_log_prob_maps_equal_official_dense(factor):
+    """The last step alone (what the ONNX runtime runs on the exported
+    graph's maps) gives the masks of the dense rule and of
+    box_bounded_masks."""
+    torch.manual_seed(2)
+    for trial in range(4):
+        h, w = 10 + trial, 13 - trial
+        pixels = torch.randn(3, h, w) * 0.6
+        embeds = pixels[:, torch.randint(0, h, (6, )),
+                        torch.randint(0, w, (6, ))].t().contiguous()
+        margins = torch.rand(6, 1) + 0.3
+        boxes = torch.rand(6, 4) * torch.tensor([w, h, w, h]) * 4
+        boxes[:, 2:] = torch.maximum(boxes[:, :2], boxes[:, 2:]) + 2
+        regions = boxes_to_grid_regions(boxes, 4, 2, (h, w))
+        regions[1] = torch.tensor([3, 3, 3, 5])  # an empty region
+        resized = (math.ceil(h * factor[0]), math.ceil(w * factor[1]))
+        out_shape = (resized[0] - 1, resized[1] - trial % 2)
+        maps = official_log_prob_maps(pixels, embeds, margins, regions)
+        masks = threshold_log_prob_maps(maps, regions, out_shape, resized,
+                                        0.53)
+        dense = official_masks(pixels, embeds, margins, regions, out_shape,
+                               resized, 0.53)
+        assert torch.equal(masks, dense)
+        assert torch.equal(
+            masks, box_bounded_masks(pixels, embeds, margins, regions,
+                                     out_shape, resized, 0.53))
+        assert dense.any()
+
+
+def test_official_mask_shapes_hand_checked():
+    # a 20 x 30 grid at stride 4 covers 80 x 120 input pixels; the image
+    # was resized from 50 x 70 to 40 x 56: ceil(80 * 50 / 40) = 100 and
+    # ceil(120 * 70 / 56) = 150, cropped to the original 50 x 70
+    meta = dict(img_shape=(40, 56), ori_shape=(50, 70))
+    assert official_mask_shapes((20, 30), 4, meta) == ((50, 70), (100, 150))
+    assert official_mask_shapes((20, 30), 4, meta, rescale=False) == (
+        (40, 56), (80, 120))
