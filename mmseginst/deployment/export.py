@@ -1,6 +1,9 @@
 """Export a detector to one ONNX file (TorchScript-based exporter)."""
 import json
-from typing import Optional, Sequence
+import os
+import os.path as osp
+import tempfile
+from typing import Optional, Sequence, Tuple
 
 import torch
 from torch import nn
@@ -56,8 +59,39 @@ def export_onnx(model: nn.Module,
     # on the wrapper, and so on the model, after tracing
     wrapper = build_wrapper(model).eval()
     height, width = (int(v) for v in shape)
-    img = torch.randn(1, 3, height, width)
-    img_shape = torch.tensor([height, width], dtype=torch.float32)
+    # traced into a file beside the output, which is only replaced once the
+    # graph passed its checks
+    out_dir = osp.dirname(osp.abspath(out_file))
+    fd, tmp_file = tempfile.mkstemp(suffix='.onnx', dir=out_dir)
+    os.close(fd)
+    try:
+        _trace(wrapper, (height, width), tmp_file, dynamic, opset, name)
+        onnx_model = onnx.load(tmp_file)
+        _check_ops(onnx_model, name)
+        meta = dict(
+            detector=name,
+            mask_kind=wrapper.mask_kind,
+            outputs=list(wrapper.output_names),
+            shape=None if dynamic else [height, width],
+            opset=opset,
+            **wrapper.metadata(),
+            **(extra_metadata or {}))
+        entry = onnx_model.metadata_props.add()
+        entry.key, entry.value = METADATA_KEY, json.dumps(meta)
+        onnx.save(onnx_model, tmp_file)
+        os.replace(tmp_file, out_file)
+    finally:
+        if osp.exists(tmp_file):
+            os.remove(tmp_file)
+    return meta
+
+
+def _trace(wrapper: nn.Module, shape: Tuple[int, int], out_file: str,
+           dynamic: bool, opset: int, name: str) -> None:
+    """``torch.onnx.export`` (TorchScript exporter) of ``wrapper`` on a
+    random (1, 3, H, W) input, with the ONNX mappings of mmcv's ops."""
+    img = torch.randn(1, 3, *shape)
+    img_shape = torch.tensor(shape, dtype=torch.float32)
     outputs = list(wrapper.output_names)
     if wrapper.mask_kind == 'clustering':  # one dense map out
         axes = {k: {2: 'height', 3: 'width'} for k in outputs} \
@@ -80,17 +114,3 @@ def export_onnx(model: nn.Module,
         except Exception as err:  # name the model around the exporter's
             raise RuntimeError(f'{name} could not be exported to ONNX: '
                                f'{type(err).__name__}: {err}') from err
-    onnx_model = onnx.load(out_file)
-    _check_ops(onnx_model, name)
-    meta = dict(
-        detector=name,
-        mask_kind=wrapper.mask_kind,
-        outputs=outputs,
-        shape=None if dynamic else [height, width],
-        opset=opset,
-        **wrapper.metadata(),
-        **(extra_metadata or {}))
-    entry = onnx_model.metadata_props.add()
-    entry.key, entry.value = METADATA_KEY, json.dumps(meta)
-    onnx.save(onnx_model, out_file)
-    return meta

@@ -61,23 +61,31 @@ def test_detector_without_wrapper(tmp_path):
         export_onnx(model, str(tmp_path / 'x.onnx'), (64, 64))
 
 
-def test_unsupported_operator_is_named(tmp_path, monkeypatch):
-    # an mmcv op whose symbolic emits a custom-domain node: the export stops
-    # and names it instead of leaving a file ONNX Runtime cannot load
-    from mmseginst.deployment import export as export_module
+def test_unsupported_operator_is_named(mask_rcnn_onnx, tmp_path,
+                                       monkeypatch):
+    # a graph with an operator outside the ONNX domains (an mmcv op whose
+    # symbolic emits a custom-domain node): the export stops and names it
+    # instead of leaving a file ONNX Runtime cannot load. The tracing is
+    # replaced by a copy of an exported graph with such a node added.
+    import onnx
     register_all_modules(init_default_scope=True)
     model = MODELS.build(Config.fromfile(MASK_RCNN).model).eval()
-    real_check = export_module._check_ops
 
-    def with_custom_node(onnx_model, name):
-        node = onnx_model.graph.node.add()
+    def trace_with_custom_node(module, args, out_file, **kwargs):
+        graph = onnx.load(mask_rcnn_onnx)
+        node = graph.graph.node.add()
         node.op_type, node.domain = 'MMCVCornerPool', 'mmcv'
-        real_check(onnx_model, name)
+        onnx.save(graph, out_file)
 
-    monkeypatch.setattr(export_module, '_check_ops', with_custom_node)
+    monkeypatch.setattr(torch.onnx, 'export', trace_with_custom_node)
+    out = tmp_path / 'x.onnx'
+    out.write_bytes(b'an earlier export')
     with pytest.raises(RuntimeError, match=r"MaskRCNN: .*\['mmcv::"
                        r"MMCVCornerPool'\]"):
-        export_onnx(model, str(tmp_path / 'x.onnx'), (64, 64))
+        export_onnx(model, str(out), (64, 64))
+    # the file already there is left as it was, and no temporary is left
+    assert out.read_bytes() == b'an earlier export'
+    assert [p.name for p in tmp_path.iterdir()] == ['x.onnx']
 
 
 def test_old_opset_refused(tmp_path):
