@@ -47,7 +47,9 @@ def check_versions() -> None:
 
 check_versions()
 
-from .utils import checkpoint as _checkpoint  # noqa: E402,F401  (installs safe loader)
-from .utils import register_all_modules  # noqa: E402
+from .utils import install_safe_io, register_all_modules  # noqa: E402
 
-__all__ = ['__version__', 'version_info', 'check_versions', 'register_all_modules']
+__all__ = [
+    '__version__', 'version_info', 'check_versions', 'install_safe_io',
+    'register_all_modules'
+]
