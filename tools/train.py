@@ -16,6 +16,7 @@ from mmengine.runner import Runner
 from mmseginst.utils import register_all_modules
 from mmseginst.utils.config_checks import check_data_paths
 from mmseginst.utils.dist_utils import setup_cpu_distributed
+from mmseginst.utils.resume import find_resume_checkpoint
 from mmseginst.utils.tool_args import add_common_args, load_config
 
 
@@ -67,11 +68,23 @@ def apply_train_options(cfg, args) -> None:
         cfg.resume = True
         cfg.load_from = None
     elif args.resume is not None:
-        if not osp.isfile(args.resume):
+        if '://' not in args.resume and not osp.isfile(args.resume):
             raise FileNotFoundError(
                 f'--resume: checkpoint {args.resume!r} does not exist')
         cfg.resume = True
         cfg.load_from = args.resume
+
+
+def resolve_auto_resume(cfg) -> None:
+    """Resume from what ``last_checkpoint`` names, or from the newest
+    complete checkpoint of the work dir when that pointer is empty or
+    dangling (see mmseginst.utils.resume); from the beginning when there is
+    none."""
+    checkpoint = find_resume_checkpoint(cfg.work_dir)
+    if checkpoint is None:
+        cfg.resume = False
+    else:
+        cfg.load_from = checkpoint
 
 
 def main():
@@ -79,6 +92,8 @@ def main():
     register_all_modules(init_default_scope=False)
     cfg = load_config(args)
     apply_train_options(cfg, args)
+    if cfg.get('resume') and not cfg.get('load_from'):
+        resolve_auto_resume(cfg)
     loaders = ['train_dataloader']
     if cfg.get('val_cfg') and cfg.get('val_dataloader'):
         loaders.append('val_dataloader')
