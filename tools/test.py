@@ -11,8 +11,10 @@ import os.path as osp
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmseginst.datasets.utils import annotation_errors_named
 from mmseginst.utils import register_all_modules
-from mmseginst.utils.config_checks import check_data_paths
+from mmseginst.utils.config_checks import (check_data_paths,
+                                           check_num_classes)
 from mmseginst.utils.dist_utils import setup_cpu_distributed
 from mmseginst.utils.tool_args import add_common_args, load_config
 
@@ -67,6 +69,7 @@ def apply_tta(cfg):
     test_data_cfg.pipeline = cfg.tta_pipeline
 
 
+@annotation_errors_named()
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
@@ -83,6 +86,7 @@ def main():
     if args.tta:
         apply_tta(cfg)
     check_data_paths(cfg, ['test_dataloader'])
+    check_num_classes(cfg, 'test_dataloader')
     setup_cpu_distributed(cfg, args.launcher)
 
     if 'runner_type' not in cfg:

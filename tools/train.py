@@ -13,8 +13,11 @@ from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmseginst.datasets.utils import (annotation_errors_named,
+                                      warn_if_no_ground_truth)
 from mmseginst.utils import register_all_modules
-from mmseginst.utils.config_checks import check_data_paths
+from mmseginst.utils.config_checks import (check_data_paths,
+                                           check_num_classes)
 from mmseginst.utils.dist_utils import setup_cpu_distributed
 from mmseginst.utils.resume import find_resume_checkpoint
 from mmseginst.utils.tool_args import add_common_args, load_config
@@ -87,6 +90,7 @@ def resolve_auto_resume(cfg) -> None:
         cfg.load_from = checkpoint
 
 
+@annotation_errors_named()
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
@@ -98,6 +102,7 @@ def main():
     if cfg.get('val_cfg') and cfg.get('val_dataloader'):
         loaders.append('val_dataloader')
     check_data_paths(cfg, loaders)
+    check_num_classes(cfg, 'train_dataloader')
     if cfg.get('load_from') and not cfg.get('resume') \
             and '://' not in cfg.load_from and not osp.isfile(cfg.load_from):
         raise FileNotFoundError(
@@ -108,6 +113,8 @@ def main():
         runner = Runner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
+    # builds the training dataset (runner.train() would, first thing)
+    warn_if_no_ground_truth(runner.train_dataloader.dataset)
     runner.train()
 
 

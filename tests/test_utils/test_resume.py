@@ -1,8 +1,9 @@
 """find_resume_checkpoint: the pointer when it is usable, else the newest
 complete checkpoint of the work dir, with a log line naming it."""
+import pytest
 import torch
 
-from mmseginst.utils.resume import find_resume_checkpoint
+from mmseginst.utils import resume
 
 
 def _save(path, step):
@@ -10,20 +11,25 @@ def _save(path, step):
 
 
 class Log:
-    """What the calls logged (mmengine's logger writes to the console)."""
+    """find_resume_checkpoint, and what it logged."""
 
-    def __init__(self, capfd):
-        self.capfd, self.text = capfd, ''
+    def __init__(self, monkeypatch):
+        self.text = ''
+        monkeypatch.setattr(resume, 'print_log', self.record)
+
+    def record(self, msg, **kwargs):
+        self.text += msg + '\n'
 
     def find(self, work):
-        found = find_resume_checkpoint(str(work))
-        out, err = self.capfd.readouterr()
-        self.text += out + err
-        return found
+        return resume.find_resume_checkpoint(str(work))
 
 
-def test_usable_pointer_is_followed(tmp_path, capfd):
-    log = Log(capfd)
+@pytest.fixture
+def log(monkeypatch):
+    return Log(monkeypatch)
+
+
+def test_usable_pointer_is_followed(tmp_path, log):
     _save(tmp_path / 'iter_2.pth', 2)
     _save(tmp_path / 'iter_4.pth', 4)
     (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'iter_2.pth'))
@@ -33,8 +39,7 @@ def test_usable_pointer_is_followed(tmp_path, capfd):
     assert 'newest' not in log.text
 
 
-def test_newest_complete_checkpoint_by_step(tmp_path, capfd):
-    log = Log(capfd)
+def test_newest_complete_checkpoint_by_step(tmp_path, log):
     for step in (2, 10, 9):
         _save(tmp_path / f'iter_{step}.pth', step)
     data = (tmp_path / 'iter_10.pth').read_bytes()
@@ -46,8 +51,7 @@ def test_newest_complete_checkpoint_by_step(tmp_path, capfd):
     assert str(tmp_path / 'iter_11.pth') in log.text  # skipped, named
 
 
-def test_missing_or_dangling_pointer(tmp_path, capfd):
-    log = Log(capfd)
+def test_missing_or_dangling_pointer(tmp_path, log):
     _save(tmp_path / 'epoch_3.pth', 3)
     assert log.find(tmp_path) == str(tmp_path / 'epoch_3.pth')
     assert 'last_checkpoint does not exist' in log.text
@@ -57,8 +61,7 @@ def test_missing_or_dangling_pointer(tmp_path, capfd):
         log.text
 
 
-def test_nothing_to_resume_from(tmp_path, capfd):
-    log = Log(capfd)
+def test_nothing_to_resume_from(tmp_path, log):
     assert log.find(tmp_path) is None
     (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'iter_1.pth'))
     assert log.find(tmp_path) is None

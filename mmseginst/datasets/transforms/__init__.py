@@ -1,3 +1,5 @@
-"""Data transforms of mmseginst (mmdet's and mmcv's are used as they are)."""
-from .random_center_crop_pad import RandomCenterCropPadWithMask  # noqa: F401
+"""Data transforms of mmseginst (mmdet's and mmcv's are used as they are,
+except ``LoadImageFromFile``, extended to name the file it fails on)."""
 from .instance_centered_crop import InstanceCenteredCrop  # noqa: F401
+from .loading import LoadImageFromFile  # noqa: F401
+from .random_center_crop_pad import RandomCenterCropPadWithMask  # noqa: F401
