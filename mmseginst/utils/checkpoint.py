@@ -126,8 +126,9 @@ def _safe_load(source: Union[str, IO[bytes]], name: str, map_location,
                 source, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         raise UntrustedCheckpointError(
-            f'refusing to load checkpoint {name!r}: it references '
-            f'objects that could execute code when loaded ({_unsafe_names(source)}). '
+            f'refusing to load checkpoint {name!r}: it references objects '
+            'that could execute code when loaded '
+            f'({_unsafe_names(source)}). '
             'If you trust where this file comes from, pass '
             '--trust-checkpoint to the tool, call '
             'mmseginst.utils.checkpoint.trust_checkpoints(), or set '

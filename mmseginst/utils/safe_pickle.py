@@ -35,7 +35,8 @@ def _allowed_globals() -> Dict[Tuple[str, str], Callable]:
         ('collections', 'OrderedDict'): collections.OrderedDict,
         # protocol-2 pickles (mmengine's default) store bytes this way
         ('_codecs', 'encode'): codecs.encode,
-        ('torch._utils', '_rebuild_tensor_v2'): torch._utils._rebuild_tensor_v2,
+        ('torch._utils', '_rebuild_tensor_v2'):
+        torch._utils._rebuild_tensor_v2,
         ('torch.storage', '_load_from_bytes'): _storage_from_bytes,
     }
     for obj in _numpy_safe_globals():
