@@ -4,17 +4,29 @@
         [--out-dir outputs] [--pred-score-thr 0.3] [--device cpu] [--scale S]
 
 Writes ``OUT_DIR/vis/<name>`` (pictures) and ``OUT_DIR/preds/<name>.json``.
+A folder is read without its subfolders; a file in it that cannot be read
+as an image is skipped with a warning that names it.
 """
 import argparse
+import os
 import os.path as osp
+import warnings
+from typing import List
 
 from mmseginst.utils import register_all_modules
 from mmseginst.utils.checkpoint import trust_checkpoints
 
+# the suffixes mmdet's DetInferencer takes from a folder
+IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif',
+                  '.tiff', '.webp')
+
 
 def parse_args():
     p = argparse.ArgumentParser(description='mmseginst image demo')
-    p.add_argument('inputs', help='an image file or a folder of images')
+    p.add_argument(
+        'inputs',
+        help='an image file or a folder of images (its subfolders are not '
+        'searched; unreadable files in it are skipped with a warning)')
     p.add_argument('model', help='config file')
     p.add_argument('--weights', required=True, help='checkpoint file')
     p.add_argument('--out-dir', default='outputs', help='output folder')
@@ -49,6 +61,40 @@ def demo_config(args):
     return cfg
 
 
+def _readable(path: str) -> bool:
+    import mmcv
+    try:
+        return mmcv.imread(path) is not None
+    except Exception:  # cv2.error for a 0-byte file, OSError ...
+        return False
+
+
+def list_images(folder: str) -> List[str]:
+    """The image files directly in ``folder`` (by suffix, sorted) that can
+    be decoded; each other one is named in a warning."""
+    names = sorted(os.listdir(folder))
+    subfolders = [n for n in names if osp.isdir(osp.join(folder, n))]
+    if subfolders:
+        shown = ', '.join(subfolders[:5]) + (', ...' if subfolders[5:] else '')
+        warnings.warn(f'{folder}: {len(subfolders)} subfolder(s) not '
+                      f'searched ({shown})')
+    images = []
+    for name in names:
+        path = osp.join(folder, name)
+        if not name.lower().endswith(IMG_EXTENSIONS) or not osp.isfile(path):
+            continue
+        if _readable(path):
+            images.append(path)
+        else:
+            size = osp.getsize(path)
+            warnings.warn(f'skipping {path}: not a readable image'
+                          + (' (0 bytes)' if size == 0 else ''))
+    if not images:
+        raise ValueError(f'{folder}: no readable image directly in this '
+                         f'folder (suffixes {", ".join(IMG_EXTENSIONS)})')
+    return images
+
+
 def main():
     args = parse_args()
     for path, what in ((args.inputs, 'input'), (args.model, 'config'),
@@ -57,13 +103,17 @@ def main():
             raise FileNotFoundError(f'{what} {path!r} does not exist')
     if args.trust_checkpoint:
         trust_checkpoints(True)
+    inputs = list_images(args.inputs) if osp.isdir(args.inputs) \
+        else args.inputs
+    if isinstance(inputs, str) and not _readable(inputs):
+        raise ValueError(f'input {inputs!r} is not a readable image')
     register_all_modules()
     from mmdet.apis import DetInferencer
     inferencer = DetInferencer(
         model=demo_config(args), weights=args.weights, device=args.device,
         scope='mmseginst', show_progress=False)
     inferencer(
-        args.inputs,
+        inputs,
         batch_size=args.batch_size,
         pred_score_thr=args.pred_score_thr,
         show=args.show,

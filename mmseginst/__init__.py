@@ -48,10 +48,9 @@ def check_versions() -> None:
 
 check_versions()
 
-# importing the checkpoint module installs the safe loader
-from .utils import checkpoint as _checkpoint  # noqa: E402,F401
-from .utils import register_all_modules  # noqa: E402
+from .utils import install_safe_io, register_all_modules  # noqa: E402
 
 __all__ = [
-    '__version__', 'version_info', 'check_versions', 'register_all_modules'
+    '__version__', 'version_info', 'check_versions', 'install_safe_io',
+    'register_all_modules'
 ]

@@ -7,6 +7,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CONFIG="${1:-configs/mask_rcnn/mask-rcnn_r18-w32_fpn_shapes.py}"
 WORK_DIR="${2:-work_dirs/shapes_demo}"
 DATA_ROOT="${SHAPES_ROOT:-data/shapes}"
+# A fixed number of compute threads: float sums are split across threads,
+# so another count gives other numbers (docs/reproducibility.md). 2 is what
+# the README's figures were measured with; override it by setting
+# OMP_NUM_THREADS.
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 
 bash "$ROOT/tools/setup_env.sh"
 cd "$ROOT"
@@ -16,7 +21,7 @@ start=$(date +%s)
 echo "== 1/3 generating the shapes dataset in $DATA_ROOT"
 python tools/misc/generate_shapes.py --out "$DATA_ROOT"
 
-echo "== 2/3 training $CONFIG (log: $WORK_DIR)"
+echo "== 2/3 training $CONFIG (log: $WORK_DIR, $OMP_NUM_THREADS threads)"
 python tools/train.py "$CONFIG" --work-dir "$WORK_DIR" \
     --cfg-options "train_dataloader.dataset.data_root=$DATA_ROOT/" \
     "val_dataloader.dataset.data_root=$DATA_ROOT/" \

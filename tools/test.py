@@ -11,6 +11,7 @@ import os.path as osp
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmseginst.datasets.utils import annotation_errors_named
 from mmseginst.utils import register_all_modules
 from mmseginst.utils.classes import prepare_classes
 from mmseginst.utils.config_checks import check_data_paths
@@ -69,7 +70,7 @@ def trigger_visualization_hook(cfg, args):
 def apply_tta(cfg):
     if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
         raise RuntimeError(
-            f'--tta needs `tta_model` and `tta_pipeline` in the config')
+            '--tta needs `tta_model` and `tta_pipeline` in the config')
     cfg.model = dict(**cfg.tta_model, module=cfg.model)
     test_data_cfg = cfg.test_dataloader.dataset
     while 'dataset' in test_data_cfg:
@@ -77,6 +78,7 @@ def apply_tta(cfg):
     test_data_cfg.pipeline = cfg.tta_pipeline
 
 
+@annotation_errors_named()
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)

@@ -13,11 +13,14 @@ from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmseginst.datasets.utils import (annotation_errors_named,
+                                      warn_if_no_ground_truth)
 from mmseginst.utils import register_all_modules
 from mmseginst.utils.classes import prepare_classes
 from mmseginst.utils.config_checks import check_data_paths
 from mmseginst.utils.dist_utils import (process_group_teardown,
                                          setup_cpu_distributed)
+from mmseginst.utils.resume import find_resume_checkpoint
 from mmseginst.utils.tool_args import add_common_args, load_config
 
 
@@ -69,18 +72,33 @@ def apply_train_options(cfg, args) -> None:
         cfg.resume = True
         cfg.load_from = None
     elif args.resume is not None:
-        if not osp.isfile(args.resume):
+        if '://' not in args.resume and not osp.isfile(args.resume):
             raise FileNotFoundError(
                 f'--resume: checkpoint {args.resume!r} does not exist')
         cfg.resume = True
         cfg.load_from = args.resume
 
 
+def resolve_auto_resume(cfg) -> None:
+    """Resume from what ``last_checkpoint`` names, or from the newest
+    complete checkpoint of the work dir when that pointer is empty or
+    dangling (see mmseginst.utils.resume); from the beginning when there is
+    none."""
+    checkpoint = find_resume_checkpoint(cfg.work_dir)
+    if checkpoint is None:
+        cfg.resume = False
+    else:
+        cfg.load_from = checkpoint
+
+
+@annotation_errors_named()
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
     cfg = load_config(args)
     apply_train_options(cfg, args)
+    if cfg.get('resume') and not cfg.get('load_from'):
+        resolve_auto_resume(cfg)
     loaders = ['train_dataloader']
     if cfg.get('val_cfg') and cfg.get('val_dataloader'):
         loaders.append('val_dataloader')
@@ -96,6 +114,8 @@ def main():
         runner = Runner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
+    # builds the training dataset (runner.train() would, first thing)
+    warn_if_no_ground_truth(runner.train_dataloader.dataset)
     runner.train()
 
 

@@ -50,5 +50,14 @@ class AtomicLocalBackend(LocalBackend):
 
 
 def install_atomic_local_backend() -> None:
-    """Make :class:`AtomicLocalBackend` mmengine's backend for local paths."""
+    """Make :class:`AtomicLocalBackend` mmengine's backend for local paths.
+
+    mmengine caches one backend instance per prefix and arguments: the
+    local ones made before this call are dropped so that later
+    ``get_file_backend`` calls return the atomic backend too.
+    """
+    from mmengine.fileio import io as mmengine_io
     register_backend('local', AtomicLocalBackend, force=True, prefixes='')
+    for key, backend in list(mmengine_io.backend_instances.items()):
+        if type(backend) is LocalBackend:
+            del mmengine_io.backend_instances[key]

@@ -3,59 +3,20 @@
 The file is a pickle (mmdet's ``DumpDetResults``): a list with one dict per
 image (``img_id``, ``ori_shape``, ``pred_instances`` with ``bboxes``,
 ``scores``, ``labels`` tensors and ``masks`` as COCO RLEs). Unpickling runs
-whatever the file names, so :func:`load_results` accepts only the objects
-such a file holds: containers, tensors (their storages are read with
-``torch.load(weights_only=True)``) and numpy arrays.
+whatever the file names, so :func:`load_results` reads it with
+:func:`~mmseginst.utils.safe_pickle.load_results_pickle`, which builds only
+the data types such a file holds.
 """
-import codecs
-import collections
 import io
 import os.path as osp
 import pickle
-from typing import Dict, List, Sequence
+from typing import List, Sequence
 
 import numpy as np
 import pycocotools.mask as mask_util
-import torch
 from mmdet.structures.mask import encode_mask_results
 
-
-def _storage_from_bytes(data: bytes):
-    return torch.load(io.BytesIO(data), weights_only=True)
-
-
-def _numpy_globals() -> Dict[tuple, object]:
-    from numpy.core import multiarray  # numpy 2 keeps it as an alias
-    allowed = {('numpy', 'ndarray'): np.ndarray, ('numpy', 'dtype'): np.dtype}
-    for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
-        allowed[(module, '_reconstruct')] = multiarray._reconstruct
-        allowed[(module, 'scalar')] = multiarray.scalar
-    for name in ('Float64DType', 'Float32DType', 'Int64DType', 'Int32DType',
-                 'UInt8DType', 'BoolDType'):
-        if hasattr(np.dtypes, name):
-            allowed[('numpy.dtypes', name)] = getattr(np.dtypes, name)
-    return allowed
-
-
-class _ResultsUnpickler(pickle.Unpickler):
-    """Unpickler that only builds what a results file holds."""
-
-    ALLOWED = {
-        ('collections', 'OrderedDict'): collections.OrderedDict,
-        ('_codecs', 'encode'): codecs.encode,
-        ('torch._utils', '_rebuild_tensor_v2'):
-        torch._utils._rebuild_tensor_v2,
-        ('torch.storage', '_load_from_bytes'): _storage_from_bytes,
-        **_numpy_globals()
-    }
-
-    def find_class(self, module: str, name: str):
-        try:
-            return self.ALLOWED[(module, name)]
-        except KeyError:
-            raise pickle.UnpicklingError(
-                f'{module}.{name} is not something tools/test.py --out '
-                'writes') from None
+from .safe_pickle import load_results_pickle
 
 
 def load_results(path: str) -> List[dict]:
@@ -66,13 +27,10 @@ def load_results(path: str) -> List[dict]:
         ValueError: The file is not such a results file, or it names
             objects that could run code when loaded; the message names it.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'results file {path!r} does not exist')
     try:
-        with open(path, 'rb') as f:
-            results = _ResultsUnpickler(f).load()
-    except (pickle.UnpicklingError, EOFError, RuntimeError, TypeError,
-            AttributeError, ValueError) as exc:
+        results = load_results_pickle(path)
+    except (pickle.UnpicklingError, RuntimeError, TypeError,
+            AttributeError) as exc:
         raise ValueError(f'refusing to read {path!r}: {exc} (a pickle that '
                          'tools/test.py --out writes is expected)') from exc
     if not isinstance(results, list) or not all(

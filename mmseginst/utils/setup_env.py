@@ -1,12 +1,31 @@
-"""Registration of every mmseginst (and mmdet) module and the default scope."""
+"""Registration of every mmseginst (and mmdet) module, the default scope,
+and the safe checkpoint input/output the tools rely on."""
 import datetime
 import warnings
 
 from mmengine import DefaultScope
 
 
+def install_safe_io() -> None:
+    """Make mmengine load checkpoints without running code and write local
+    files atomically, for the rest of this process.
+
+    Installs :func:`~.checkpoint.install_safe_checkpoint_loader` (every
+    checkpoint address goes through the ``weights_only`` loader) and
+    :func:`~.atomic_io.install_atomic_local_backend` (checkpoints and
+    ``last_checkpoint`` are written through a temporary file and a rename).
+    Importing :mod:`mmseginst` does neither; :func:`register_all_modules`
+    and the tools call this. Calling it again is harmless.
+    """
+    from .atomic_io import install_atomic_local_backend
+    from .checkpoint import install_safe_checkpoint_loader
+    install_safe_checkpoint_loader()
+    install_atomic_local_backend()
+
+
 def register_all_modules(init_default_scope: bool = True) -> None:
-    """Import every module that registers something, mmdet's included.
+    """Import every module that registers something, mmdet's included, and
+    install the safe checkpoint input/output (:func:`install_safe_io`).
 
     Args:
         init_default_scope (bool): Also make ``'mmseginst'`` the current
@@ -21,6 +40,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import mmseginst.evaluation  # noqa: F401
     import mmseginst.models  # noqa: F401
     import mmseginst.visualization  # noqa: F401
+    install_safe_io()
 
     if not init_default_scope:
         return

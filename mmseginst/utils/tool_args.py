@@ -6,6 +6,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 
 from .checkpoint import trust_checkpoints
+from .config_checks import check_cfg_options
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
@@ -54,6 +55,7 @@ def load_config(args: argparse.Namespace) -> Config:
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
+        check_cfg_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir

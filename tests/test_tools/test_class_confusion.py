@@ -174,3 +174,20 @@ def test_binary_masks_match_rles_and_results_are_not_modified(ann_file):
     # the RLEs of the caller keep their bytes counts
     assert isinstance(rle_results[0]['pred_instances']['masks'][0]['counts'],
                       bytes)
+
+
+def test_results_that_would_run_code_are_refused(ann_file, tmp_path,
+                                                 monkeypatch):
+    import sys
+
+    from test_utils.test_checkpoint import Exploit
+    from tools.analysis_tools import class_confusion
+    marker = tmp_path / 'pwned'
+    pkl = tmp_path / 'evil.pkl'
+    pkl.write_bytes(pickle.dumps([{'img_id': 1, 'x': Exploit(marker)}]))
+    monkeypatch.setattr(sys, 'argv', ['class_confusion.py', str(pkl),
+                                      ann_file])
+    with pytest.raises(SystemExit) as err:
+        class_confusion.main()
+    assert str(pkl) in str(err.value) and 'system' in str(err.value)
+    assert not marker.exists()

@@ -7,9 +7,16 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint
 
+from mmseginst.utils import install_safe_io
 from mmseginst.utils.atomic_io import AtomicLocalBackend, atomic_write_bytes
 from mmseginst.utils.checkpoint import (TRUST_ENV, UntrustedCheckpointError,
                                         safe_torch_load, trust_checkpoints)
+
+
+@pytest.fixture(autouse=True, scope='module')
+def safe_io():
+    """What register_all_modules() and the tools do."""
+    install_safe_io()
 
 
 class Exploit:
@@ -145,7 +152,7 @@ def test_history_buffer_loads_in_a_fresh_process(tmp_path):
     import sys
     path = tmp_path / 'hb.pth'
     torch.save(mmengine_like_checkpoint(), path)
-    code = ('import mmseginst; from mmseginst.utils.checkpoint import '
+    code = ('from mmseginst.utils.checkpoint import '
             f'safe_torch_load; c = safe_torch_load({str(path)!r}); '
             "print(c['message_hub']['log_scalars']['loss'].mean())")
     out = subprocess.run([sys.executable, '-c', code], capture_output=True,

@@ -43,11 +43,15 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 from mmseginst.utils.results_io import coco_ious, results_to_coco
+from mmseginst.utils.safe_pickle import load_results_pickle
 
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('results', help='pickle written by tools/test.py --out')
+    p.add_argument(
+        'results',
+        help='pickle written by tools/test.py --out (read with an allowlist '
+        'of data types: a pickle that references anything else is refused)')
     p.add_argument('ann_file', help='COCO-format ground truth of the set')
     p.add_argument('--iou-type', choices=['bbox', 'segm'], default='bbox')
     p.add_argument('--iou-thr', type=float, default=0.5)
@@ -175,8 +179,11 @@ def main():
     for path in (args.results, args.ann_file):
         if not osp.isfile(path):
             raise SystemExit(f'class_confusion: no such file: {path}')
-    with open(args.results, 'rb') as f:
-        results = pickle.load(f)
+    try:
+        # data types only: a results file from elsewhere cannot run code
+        results = load_results_pickle(args.results)
+    except pickle.UnpicklingError as exc:
+        raise SystemExit(f'class_confusion: {exc}')
     if not isinstance(results, list):
         raise SystemExit(f'class_confusion: {args.results} holds a '
                          f'{type(results).__name__}, not the list that '
