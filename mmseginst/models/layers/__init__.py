@@ -6,7 +6,8 @@ from .embedding_coupling import (box_bounded_masks, embedding_mask_logits,
                                  embedding_sq_distance)
 from .erfnet_blocks import (DownsamplerBlock, ERFNetDecoder, NonBottleneck1d,
                             UpsamplerBlock)
-from .mask_assembly import assemble_masks, assembled_probs, paste_to_grid
+from .mask_assembly import (assemble_masks, assembled_probs, masks_on_grid,
+                            paste_to_grid)
 from .scaled_coordinates import ScaledCoordinates
 from .semantic_fusion_module import (MultiBranchFusion, SemanticFusionModule,
                                      SimpleSemanticFusionModule)
@@ -20,5 +21,5 @@ __all__ = [
     'assemble_masks', 'assembled_probs', 'boundary_band', 'box_bounded_masks',
     'cluster_fast', 'cluster_plain', 'compose_refined_logits',
     'coordinate_map', 'embedding_mask_logits', 'embedding_sq_distance',
-    'paste_to_grid'
+    'masks_on_grid', 'paste_to_grid'
 ]
