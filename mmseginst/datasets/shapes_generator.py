@@ -16,6 +16,13 @@ instance is its visible part. Instances whose visible part falls below
 ``min_visible_area`` pixels are removed before painting, so every visible
 object is annotated.
 
+With ``layout='dense'`` every non-empty image instead holds one class only:
+``dense_count`` instances of it, each slid against the ones already placed
+until it touches them (no overlap), so that objects of the same class are
+packed side by side, many of them cut by the image border. This is the
+crowded, touching, same-class case where point-based detectors lose
+objects; the default ``layout='random'`` set is unchanged by the option.
+
 Determinism: image ``i`` of split ``s`` is drawn from
 ``SeedSequence([seed, s, i])`` only, so the same seed gives byte-identical
 annotation JSON and images, and a larger set starts with the smaller one.
@@ -34,6 +41,10 @@ from mmengine.utils import ProgressBar
 CLASSES = ('ellipse', 'bar', 'triangle', 'star')
 PALETTE = [(220, 20, 60), (0, 128, 255), (60, 180, 75), (255, 165, 0)]
 SPLITS = ('train', 'val')
+LAYOUTS = ('random', 'dense')
+# fields added after version 1.0 of the set: written to the JSON only when
+# they differ from their defaults, so that default sets stay byte-identical
+LATER_FIELDS = ('layout', 'dense_count')
 
 
 @dataclass
@@ -49,6 +60,8 @@ class ShapesSpec:
     overlap_prob: float = 0.2
     min_visible_area: int = 12
     noise_std: float = 6.0
+    layout: str = 'random'
+    dense_count: Tuple[int, int] = (8, 20)
 
     def __post_init__(self):
         if self.height < 32 or self.width < 32:
@@ -63,6 +76,25 @@ class ShapesSpec:
         if self.max_instances < 0:
             raise ValueError(
                 f'max_instances={self.max_instances} must be >= 0')
+        if self.layout not in LAYOUTS:
+            raise ValueError(f'layout={self.layout!r} must be one of '
+                             f'{LAYOUTS}')
+        lo, hi = self.dense_count
+        if not 1 <= lo <= hi:
+            raise ValueError(f'dense_count={self.dense_count} must be '
+                             '(min, max) with 1 <= min <= max')
+        self.dense_count = (int(lo), int(hi))
+
+    def to_info(self) -> Dict:
+        """The options as stored in the JSON ``info.generator`` (fields
+        added later only when set)."""
+        info = asdict(self)
+        for name in LATER_FIELDS:
+            if info[name] == getattr(ShapesSpec, name):
+                del info[name]
+        if 'dense_count' in info:
+            info['dense_count'] = list(info['dense_count'])
+        return info
 
 
 @dataclass
@@ -156,11 +188,50 @@ def _touching_offset(base: np.ndarray, outline: np.ndarray,
     return None
 
 
+def _place_dense(spec: ShapesSpec, rng: np.random.Generator
+                 ) -> List[ShapeInstance]:
+    """One class, ``dense_count`` instances, each touching those before it:
+    slid from outside towards a placed instance until it first touches the
+    union of the placed masks; up to 5 tries per instance, then skipped."""
+    hw = (spec.height, spec.width)
+    label = int(rng.integers(len(CLASSES)))
+    count = int(rng.integers(spec.dense_count[0], spec.dense_count[1] + 1))
+    max_size = spec.max_size_ratio * min(hw)
+    instances: List[ShapeInstance] = []
+    placed = np.zeros(hw, bool)
+    for _ in range(count):
+        size = float(np.exp(rng.uniform(np.log(spec.min_size),
+                                         np.log(max_size))))
+        outline = _shape_outline(label, size, rng)
+        mask = None
+        if not instances:
+            centre = rng.uniform([0, 0], [hw[1], hw[0]])
+            mask = _polygon_mask(outline + centre, hw)
+        for _ in range(5 if instances else 0):
+            anchor_inst = instances[int(rng.integers(len(instances)))]
+            ys, xs = np.nonzero(anchor_inst.full_mask)
+            phi = rng.uniform(0, 2 * np.pi)
+            direction = np.array([np.cos(phi), np.sin(phi)])
+            reach = np.hypot(xs.max() - xs.min(), ys.max() - ys.min()) / 2
+            mask = _touching_offset(placed, outline,
+                                    np.array([xs.mean(), ys.mean()]),
+                                    direction, reach + size / 2 + 2, hw)
+            if mask is not None and mask.sum() >= spec.min_visible_area:
+                break
+            mask = None
+        if mask is not None and mask.any():
+            instances.append(ShapeInstance(label, mask))
+            placed |= mask
+    return _drop_hidden(instances, spec.min_visible_area)
+
+
 def _place_instances(spec: ShapesSpec, rng: np.random.Generator
                      ) -> List[ShapeInstance]:
     hw = (spec.height, spec.width)
     if rng.uniform() < spec.empty_prob or spec.max_instances == 0:
         return []
+    if spec.layout == 'dense':
+        return _place_dense(spec, rng)
     count = int(rng.integers(1, spec.max_instances + 1))
     max_size = spec.max_size_ratio * min(hw)
     instances: List[ShapeInstance] = []
@@ -302,7 +373,7 @@ def generate_split(out_dir: str, split: str, num_images: int, seed: int,
     return {
         'info': {'description': 'mmseginst built-in shapes dataset',
                  'version': '1.0', 'split': split, 'seed': seed,
-                 'generator': asdict(spec)},
+                 'generator': spec.to_info()},
         'licenses': [],
         'images': images,
         'annotations': annotations,

@@ -1,5 +1,6 @@
 import hashlib
 import json
+import os
 import os.path as osp
 
 import cv2
@@ -161,3 +162,55 @@ def test_bad_spec_is_rejected():
         ShapesSpec(height=8, width=8)
     with pytest.raises(ValueError, match='min_size'):
         ShapesSpec(min_size=100)
+
+
+def _tree_sha(root):
+    h = hashlib.sha256()
+    for sub in ('annotations', 'train', 'val'):
+        for name in sorted(os.listdir(osp.join(root, sub))):
+            with open(osp.join(root, sub, name), 'rb') as f:
+                h.update(f.read())
+    return h.hexdigest()
+
+
+def test_default_layout_output_is_unchanged(tmp_path):
+    """The files the generator wrote before the dense layout existed (same
+    options, same seed): adding options must not move a default set."""
+    generate_shapes_dataset(str(tmp_path), 6, 3, seed=0,
+                            spec=ShapesSpec(height=64, width=80))
+    assert _tree_sha(str(tmp_path)) == \
+        '646368f03fa0468512b076631068017c84973b5dbd25dea4b6590a7242460260'
+    info = json.load(open(tmp_path / 'annotations' / 'instances_val.json'))
+    assert 'layout' not in info['info']['generator']
+
+
+def test_dense_layout_packs_touching_objects_of_one_class(tmp_path):
+    spec = ShapesSpec(layout='dense', max_size_ratio=0.3,
+                      dense_count=(6, 10), empty_prob=0.0)
+    kernel = np.ones((3, 3), np.uint8)
+    counts = []
+    for i in range(6):
+        _, instances = render_image(spec, image_rng(0, 'train', i))
+        counts.append(len(instances))
+        assert 2 <= len(instances) <= 10
+        assert len({inst.label for inst in instances}) == 1
+        for k, a in enumerate(instances):
+            # no overlap: every object is fully visible
+            assert np.array_equal(a.visible_mask, a.full_mask)
+            grown = cv2.dilate(a.full_mask.astype(np.uint8),
+                               kernel).astype(bool)
+            others = [b for j, b in enumerate(instances) if j != k]
+            assert not any((a.full_mask & b.full_mask).any()
+                           for b in others)
+            assert any((grown & b.full_mask).any() for b in others)
+    assert np.mean(counts) >= 5
+    files = generate_shapes_dataset(str(tmp_path), 2, 1, seed=0, spec=spec)
+    info = json.load(open(files['val']))['info']['generator']
+    assert info['layout'] == 'dense' and info['dense_count'] == [6, 10]
+
+
+def test_bad_layout_is_rejected():
+    with pytest.raises(ValueError, match='layout'):
+        ShapesSpec(layout='packed')
+    with pytest.raises(ValueError, match='dense_count'):
+        ShapesSpec(dense_count=(5, 2))

@@ -1,7 +1,8 @@
 """Write the built-in shapes dataset in COCO format.
 
     python tools/misc/generate_shapes.py --out data/shapes \
-        [--num-train 600] [--num-val 100] [--seed 0] [--size 128 128]
+        [--num-train 600] [--num-val 100] [--seed 0] [--size 128 128] \
+        [--layout dense --dense-count 8 20]
 
 The same options always give byte-identical files.
 """
@@ -28,6 +29,12 @@ def parse_args():
                    help='largest shape extent as a fraction of the short side')
     p.add_argument('--empty-prob', type=float, default=0.08,
                    help='probability of an image with no instance')
+    p.add_argument('--layout', choices=['random', 'dense'], default='random',
+                   help="'dense': one class per image, instances packed "
+                   'so that they touch')
+    p.add_argument('--dense-count', type=int, nargs=2, default=[8, 20],
+                   metavar=('MIN', 'MAX'),
+                   help='instances per image with --layout dense')
     return p.parse_args()
 
 
@@ -37,7 +44,9 @@ def main():
                       max_instances=args.max_instances,
                       min_size=args.min_size,
                       max_size_ratio=args.max_size_ratio,
-                      empty_prob=args.empty_prob)
+                      empty_prob=args.empty_prob,
+                      layout=args.layout,
+                      dense_count=tuple(args.dense_count))
     start = time.time()
     files = generate_shapes_dataset(args.out, args.num_train, args.num_val,
                                     args.seed, spec, progress=True)

@@ -23,7 +23,8 @@ from torch import Tensor
 
 from ...registry import MODELS
 from ..layers.mask_assembly import (assemble_masks, assembled_probs,
-                                    boxes_to_cells, paste_to_grid)
+                                    boxes_to_cells, masks_on_grid,
+                                    paste_to_grid)
 from ..utils import rescale_boxes_to_image
 
 SALIENCY_TYPES = ('class_specific', 'class_agnostic', None)
@@ -174,11 +175,11 @@ class GlobalSaliencyHead(BaseMaskHead):
         if self.loss_saliency is not None:
             losses['loss_saliency'] = 0
         num_levels = len(saliency_preds)
+        input_shape = batch_img_metas[0]['batch_input_shape']
         for level, saliency in enumerate(saliency_preds):
             # ground-truth masks on the saliency grid (soft, area-averaged)
             small = [
-                F.interpolate(m[None], feat_sizes[level], mode='area')[0]
-                if len(m) else m.new_zeros((0, *feat_sizes[level]))
+                masks_on_grid(m, input_shape, feat_sizes[level])
                 for m in gt_masks
             ]
             if self.loss_saliency is not None:
@@ -190,8 +191,7 @@ class GlobalSaliencyHead(BaseMaskHead):
                 shapes = shapes[keep]
             losses['loss_mask'] += self._assembled_mask_loss(
                 saliency, shapes, torch.cat(small), batch_gt_instances,
-                img_inds, gt_inds,
-                batch_img_metas[0]['batch_input_shape']) / num_levels
+                img_inds, gt_inds, input_shape) / num_levels
         return losses
 
     def _sample_positives(self, positive_infos: InstanceList,

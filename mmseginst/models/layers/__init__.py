@@ -8,7 +8,8 @@ from .embedding_coupling import (box_bounded_masks, boxes_to_grid_regions,
                                  threshold_log_prob_maps)
 from .erfnet_blocks import (DownsamplerBlock, ERFNetDecoder, NonBottleneck1d,
                             UpsamplerBlock)
-from .mask_assembly import assemble_masks, assembled_probs, paste_to_grid
+from .mask_assembly import (assemble_masks, assembled_probs, masks_on_grid,
+                            paste_to_grid)
 from .scaled_coordinates import ScaledCoordinates
 from .semantic_fusion_module import (MultiBranchFusion, SemanticFusionModule,
                                      SimpleSemanticFusionModule)
@@ -22,6 +23,6 @@ __all__ = [
     'assemble_masks', 'assembled_probs', 'boundary_band', 'box_bounded_masks',
     'boxes_to_grid_regions', 'cluster_fast', 'cluster_plain',
     'compose_refined_logits', 'coordinate_map', 'embedding_mask_logits',
-    'embedding_sq_distance', 'official_mask_shapes', 'paste_to_grid',
-    'threshold_log_prob_maps'
+    'embedding_sq_distance', 'masks_on_grid', 'official_mask_shapes',
+    'paste_to_grid', 'threshold_log_prob_maps'
 ]

@@ -186,3 +186,32 @@ def paste_to_grid(probs: Tensor, valid: Tensor, ys: Tensor, xs: Tensor,
     n, i, j = valid.nonzero(as_tuple=True)
     canvas[n, ys[n, i], xs[n, j]] = probs[n, i, j]
     return canvas
+
+
+def masks_on_grid(masks: Tensor, input_shape: Tuple[int, int],
+                  grid_size: Tuple[int, int]) -> Tensor:
+    """Ground-truth masks as soft targets on a feature grid.
+
+    The masks cover the image at its ``img_shape``, the top-left part of the
+    padded batch input (mmdet pads gt masks only with ``pad_mask=True``):
+    they are zero-padded to ``input_shape`` first, so that each grid cell
+    averages the input pixels it covers, whatever the image's aspect ratio
+    and padding.
+
+    Args:
+        masks (Tensor): (N, h, w) float masks, h, w <= the input's.
+        input_shape (tuple[int]): (H, W) of the padded network input.
+        grid_size (tuple[int]): (Hf, Wf) of the grid covering that input.
+
+    Returns:
+        Tensor: (N, Hf, Wf), the area average of each mask over each cell.
+    """
+    if not len(masks):
+        return masks.new_zeros((0, ) + tuple(grid_size))
+    pad_h = input_shape[0] - masks.shape[-2]
+    pad_w = input_shape[1] - masks.shape[-1]
+    if pad_h < 0 or pad_w < 0:
+        raise ValueError(f'gt masks of size {tuple(masks.shape[-2:])} are '
+                         f'larger than the network input {input_shape}')
+    masks = F.pad(masks, (0, pad_w, 0, pad_h))
+    return F.interpolate(masks[None], grid_size, mode='area')[0]

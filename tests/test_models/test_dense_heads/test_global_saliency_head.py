@@ -7,6 +7,7 @@ from mmdet.structures.mask import BitmapMasks
 from mmengine.structures import InstanceData
 
 from mmseginst.models.dense_heads import GlobalSaliencyHead
+from mmseginst.models.layers.mask_assembly import masks_on_grid
 from mmseginst.models.losses.assembled_mask_loss import assembled_mask_loss
 
 META = dict(batch_input_shape=(32, 32), img_shape=(32, 32),
@@ -83,6 +84,46 @@ def test_mask_loss_is_eq2_with_gt_boxes():
     assert losses['loss_mask'].item() == pytest.approx(ref.item(), rel=1e-5)
     losses['loss_mask'].backward()
     assert sal.grad.abs().sum() > 0 and shapes.grad.abs().sum() > 0
+
+
+def test_masks_on_grid_by_hand():
+    # a 24x32 (h x w) image at the top of a 32x32 batch input, stride 4:
+    # mask rows 0..7 fill grid rows 0..1; rows 24..31 are padding
+    masks = torch.zeros(2, 24, 32)
+    masks[0, :8] = 1
+    masks[1, :, :6] = 1  # columns 0..5: grid column 0 full, column 1 half
+    grid = masks_on_grid(masks, (32, 32), (8, 8))
+    expected = torch.zeros(2, 8, 8)
+    expected[0, :2] = 1
+    expected[1, :6, 0] = 1
+    expected[1, :6, 1] = 0.5
+    torch.testing.assert_close(grid, expected)
+    assert masks_on_grid(masks[:0], (32, 32), (8, 8)).shape == (0, 8, 8)
+    with pytest.raises(ValueError, match=r'larger than the network input'):
+        masks_on_grid(masks, (16, 32), (4, 8))
+
+
+def test_loss_on_a_padded_non_square_image():
+    """Masks at img_shape (mmdet's default, pad_mask=False) give the loss of
+    the same masks padded to the batch input (pad_mask=True): the targets
+    stay where the objects are instead of being stretched over the
+    padding."""
+    torch.manual_seed(0)
+    head = make_head()
+    sal = torch.randn(1, 3, 8, 8)
+    shapes = torch.randn(2, 1, 16)
+    boxes, labels = [[4, 8, 12, 16], [0, 0, 6, 20]], [1, 2]
+    meta = dict(META, img_shape=(20, 32))
+    padded = gt_with_masks(boxes, labels)
+    padded.masks.masks[:, 20:] = 0
+    unpadded = gt_with_masks(boxes, labels)
+    unpadded.masks = BitmapMasks(padded.masks.masks[:, :20], 20, 32)
+    losses = [
+        head.loss_by_feat([sal], [(8, 8)], [g], [meta],
+                          positives([shapes]))['loss_mask']
+        for g in (padded, unpadded)
+    ]
+    assert losses[1].item() == pytest.approx(losses[0].item(), rel=1e-6)
 
 
 def test_loss_without_gt_keeps_graph():
