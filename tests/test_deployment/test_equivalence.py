@@ -76,8 +76,9 @@ INPUT = 128
 def make_detections(model):
     """Biases that give every image detections with initial weights:
     objectness/class probabilities near 0.5, softmax classes spread, FCOS
-    boxes of a few strides, seeds above the seed threshold, mask logits
-    with Kaiming-scale weights and a Global Saliency near 0.9 (the
+    and CenterNet boxes of a few strides, seeds above the seed threshold,
+    heatmap and mask logits with Kaiming-scale weights (no plateaus of
+    equal scores) and a Global Saliency near 0.9 (the
     assembled masks then straddle ``mask_thr``)."""
     for name, module in model.named_modules():
         leaf = name.split('.')[-1]
@@ -97,13 +98,18 @@ def make_detections(model):
               if n.split('.')[-1] == 'conv_logits']
     for head in (getattr(model, 'bbox_head', None),
                  getattr(model, 'mask_head', None)):
-        for name in ('shape_head', 'saliency_head'):
+        # CenterNet heads: heatmap weights of std 0.001 give one value
+        # everywhere, where every 3x3 peak is a tie decided by float noise
+        for name in ('shape_head', 'saliency_head', 'heatmap_head'):
             if getattr(head, name, None) is not None:
                 spread.append(getattr(head, name)[-1])
     for conv in spread:
         torch.nn.init.kaiming_normal_(conv.weight)
     saliency = getattr(getattr(model, 'mask_head', None), 'saliency_head',
                        None)
+    wh_head = getattr(getattr(model, 'bbox_head', None), 'wh_head', None)
+    if wh_head is not None:  # CenterNet boxes of a few cells, not ~0
+        torch.nn.init.constant_(wh_head[-1].bias, 12.0)
     if saliency is not None:  # CenterMask-Point: masks around mask_thr
         torch.nn.init.constant_(saliency[-1].bias, 2.0)
     if type(model).__name__ == 'SpatialEmbeddings':
