@@ -53,6 +53,7 @@ class ONNXRuntimeDetector:
                  onnx_file: str,
                  num_threads: Optional[int] = None) -> None:
         import onnxruntime as ort
+
         from mmseginst.registry import MODELS
         from mmseginst.utils import register_all_modules
         register_all_modules(init_default_scope=True)

@@ -4,8 +4,7 @@ from .boundary_band import boundary_band, compose_refined_logits
 from .coordinate_map import coordinate_map
 from .embedding_coupling import (box_bounded_masks, boxes_to_grid_regions,
                                  embedding_mask_logits, embedding_sq_distance,
-                                 official_mask_shapes,
-                                 threshold_log_prob_maps)
+                                 official_mask_shapes, threshold_log_prob_maps)
 from .erfnet_blocks import (DownsamplerBlock, ERFNetDecoder, NonBottleneck1d,
                             UpsamplerBlock)
 from .mask_assembly import (assemble_masks, assembled_probs, masks_on_grid,
