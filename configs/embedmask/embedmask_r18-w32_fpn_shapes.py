@@ -1,47 +1,17 @@
-# EmbedMask (current version) on the built-in shapes dataset, CPU-sized: the
-# backbone, neck width, data, batch and schedule of the shapes baseline
-# (configs/mask_rcnn/mask-rcnn_r18-w32_fpn_shapes.py): a half-width ResNet-18
-# from scratch with BN, a 64-channel FPN, 128x128 images, batch 8, AdamW,
-# 800 iterations; the learning rate doubled to 2e-3, as for the other
-# one-stage methods' shapes configs. Heads keep EmbedMask's structure at 64
-# channels. Our choices for 8..64 px objects on 128x128 images: the FCOS
-# levels one octave down (P2-P6, strides 4..64, the pixel-embedding branch on
-# P2, masks at stride 2) and each level's size range 4x its stride instead of
-# FCOS's 8x (objects over ~32 px are labelled from P3/P4, whose features have
-# passed through more of the from-scratch backbone than P2's). The runs
-# behind these values: docs/shapes_study.md, EmbedMask.
+# EmbedMask (current version) on the built-in shapes dataset: the CPU-sized
+# model (_base_/models/embedmask_r18-w32_fpn.py) with the data, batch and
+# schedule of the shapes baseline (configs/mask_rcnn/
+# mask-rcnn_r18-w32_fpn_shapes.py: 128x128 images, batch 8, AdamW, 800
+# iterations); the learning rate doubled to 2e-3, as for the other one-stage
+# methods' shapes configs. The FCOS size ranges 4x the stride (the model
+# file) label objects over ~32 px from P3/P4, whose features have passed
+# through more of the from-scratch backbone than P2's. The runs behind these
+# values: docs/shapes_study.md, EmbedMask.
 _base_ = [
-    '../_base_/models/embedmask_r50_fpn.py',
+    '../_base_/models/embedmask_r18-w32_fpn.py',
     '../_base_/datasets/shapes_instance.py',
     '../_base_/schedules/schedule_shapes.py',
     '../_base_/default_runtime_iter.py'
 ]
-num_classes = 4
-model = dict(
-    # from scratch: the baseline's normalisation, not the caffe weights'
-    data_preprocessor=dict(
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True),
-    backbone=dict(
-        depth=18,
-        base_channels=32,
-        frozen_stages=-1,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=False,
-        style='pytorch',
-        init_cfg=None),
-    neck=dict(in_channels=[32, 64, 128, 256], out_channels=64, start_level=0),
-    bbox_head=dict(
-        num_classes=num_classes,
-        in_channels=64,
-        feat_channels=64,
-        strides=[4, 8, 16, 32, 64],
-        regress_ranges=((-1, 16), (16, 32), (32, 64), (64, 128),
-                        (128, 1e8))),
-    # P2 input; the spatial embedding channels see coordinates / 16 instead
-    # of / 100 (the images are ~6x smaller than COCO's)
-    mask_head=dict(
-        in_channels=64, feat_channels=64, in_stride=4, coord_divisor=16.))
 default_hooks = dict(checkpoint=dict(interval=500))
 optim_wrapper = dict(optimizer=dict(lr=2e-3))
