@@ -20,3 +20,16 @@ def test_ruff_finds_nothing_in_the_package():
 def test_imports_of_the_package_are_sorted():
     proc = run('isort', '--check-only', '--diff', 'mmseginst')
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_test_file_names_are_unique():
+    """The tests are imported by file name (no packages): two files of one
+    name in different folders stop the whole run at collection."""
+    import collections
+    import glob
+    import os.path as osp
+    names = collections.Counter(
+        osp.basename(p)
+        for p in glob.glob(osp.join(REPO, 'tests', '**', 'test_*.py'),
+                           recursive=True))
+    assert [n for n, c in names.items() if c > 1] == []
