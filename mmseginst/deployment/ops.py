@@ -179,8 +179,8 @@ def extract_roi_feats(extractor: nn.Module,
                       rois: Tensor,
                       levels: Optional[Tensor] = None) -> Tensor:
     """RoI features of an mmdet ``SingleRoIExtractor`` (or subclass),
-    traceable: every level's RoIAlign runs on the RoIs of that level,
-    however many there are.
+    traceable for any number of RoIs per level (mmdeploy's approach: each
+    level's RoIAlign on all RoIs, masked by level).
 
     Args:
         extractor (nn.Module): The RoI extractor of the model.
@@ -198,13 +198,15 @@ def extract_roi_feats(extractor: nn.Module,
         return roi_align(layers[0], feats[0], rois)
     if levels is None:
         levels = extractor.map_roi_levels(rois, len(layers))
-    out = layers[0].output_size
-    out = (out, out) if isinstance(out, int) else tuple(out)
-    roi_feats = feats[0].new_zeros((rois.shape[0], extractor.out_channels) +
-                                   out)
+    # every level pools every RoI and keeps those of its level: the graph
+    # has no data-dependent shape (indexing the RoIs of a level traces
+    # their count at export time into Reshape constants, so that a level
+    # holding one RoI in the trace fails on any other count); x * 1 + 0 is
+    # exact, so the result equals the extractor's
+    roi_feats = 0
     for i, layer in enumerate(layers):
-        inds = (levels == i).nonzero().squeeze(1)
-        roi_feats[inds] = roi_align(layer, feats[i], rois[inds])
+        keep = (levels == i).to(feats[i].dtype).reshape(-1, 1, 1, 1)
+        roi_feats = roi_feats + roi_align(layer, feats[i], rois) * keep
     return roi_feats
 
 

@@ -138,3 +138,46 @@ def test_roi_align_one_pixel_hand_checked():
     layer = RoIAlign((1, 2), 1.0, 1, aligned=True)
     out = roi_align(layer, ramp, torch.tensor([[0., 0, 0, 4, 4]]))
     assert out.flatten().tolist() == [0.5, 2.5]
+
+
+class MultiLevel(nn.Module):
+    """mmdet's four-level RoI extractor through ``extract_roi_feats``."""
+
+    def __init__(self):
+        super().__init__()
+        from mmdet.models.roi_heads.roi_extractors import SingleRoIExtractor
+        self.extractor = SingleRoIExtractor(
+            dict(type='RoIAlign', output_size=7, sampling_ratio=0),
+            out_channels=3, featmap_strides=[4, 8, 16, 32])
+
+    def forward(self, f0, f1, f2, f3, rois):
+        from mmseginst.deployment.ops import extract_roi_feats
+        return extract_roi_feats(self.extractor, (f0, f1, f2, f3), rois)
+
+
+def test_roi_levels_of_any_count_after_the_trace(tmp_path):
+    """Traced with one RoI on the finest level and none on the others, run
+    on 13 RoIs spread over all levels (a trace that froze the per-level
+    counts failed there: 'cannot reshape {13, C, 7, 7} to {C, 7, 7}')."""
+    g = torch.Generator().manual_seed(0)
+    feats = [torch.randn(1, 3, 64 // 2**i, 64 // 2**i, generator=g)
+             for i in range(4)]
+    module = MultiLevel()
+    names = ('f0', 'f1', 'f2', 'f3', 'rois')
+    path = str(tmp_path / 'levels.onnx')
+    with onnx_mmcv_symbolics():
+        torch.onnx.export(module, (*feats, torch.tensor([[0., 2, 2, 9, 9]])),
+                          path, dynamo=False, opset_version=17,
+                          input_names=list(names),
+                          dynamic_axes=dict(rois={0: 'n'}))
+    sizes = torch.tensor([4., 20, 60, 100, 120, 150, 200, 250, 300, 400,
+                          450, 480, 500])
+    rois = torch.stack([torch.zeros(13), torch.zeros(13), torch.zeros(13),
+                        sizes, sizes], 1)
+    expected = module.extractor(feats, rois)
+    assert len(set(module.extractor.map_roi_levels(rois, 4).tolist())) == 4
+    assert torch.equal(module(*feats, rois), expected)
+    sess = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+    out, = sess.run(None, {n: t.numpy() for n, t in zip(names, (*feats,
+                                                                 rois))})
+    np.testing.assert_allclose(out, expected.numpy(), rtol=1e-5, atol=1e-5)
