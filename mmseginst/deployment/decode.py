@@ -101,7 +101,8 @@ def rpn_proposals(rpn_head, cls_scores: List[Tensor],
     keep = filter_min_size(boxes, cfg.get('min_bbox_size', -1))
     boxes, scores, levels = boxes[keep], scores[keep], levels[keep]
     keep = batched_nms_indices(boxes, scores, levels,
-                               nms_iou(cfg['nms'], 'rpn test_cfg'))
+                               nms_iou(cfg['nms'], 'rpn test_cfg'),
+                               len(cls_scores))
     return boxes[keep][:cfg['max_per_img']]
 
 
@@ -120,7 +121,7 @@ def multiclass_nms(boxes: Tensor, scores: Tensor, score_thr: float,
     valid = (scores > score_thr).nonzero().squeeze(1)
     boxes, scores, labels = boxes[valid], scores[valid], labels[valid]
     keep = batched_nms_indices(boxes, scores, labels,
-                               nms_iou(nms_cfg, where))
+                               nms_iou(nms_cfg, where), num_classes)
     if max_num > 0:
         keep = keep[:max_num]
     return boxes[keep], scores[keep], labels[keep]
@@ -152,13 +153,13 @@ def flatten_level(t: Tensor) -> Tensor:
     return t[0].permute(1, 2, 0).reshape(-1, t.shape[1])
 
 
-def dense_nms(boxes: Tensor, scores: Tensor, labels: Tensor, cfg: dict,
-              where: str) -> Tensor:
+def dense_nms(boxes: Tensor, scores: Tensor, labels: Tensor,
+              num_classes: int, cfg: dict, where: str) -> Tensor:
     """``BaseDenseHead._bbox_post_process`` after scoring: ``min_bbox_size``
     filter, class-wise NMS, ``max_per_img``. Returns the kept indices."""
     keep = filter_min_size(boxes, cfg.get('min_bbox_size', -1))
     inds = batched_nms_indices(boxes[keep], scores[keep], labels[keep],
-                               nms_iou(cfg['nms'], where))
+                               nms_iou(cfg['nms'], where), num_classes)
     return keep[inds][:cfg['max_per_img']]
 
 
@@ -207,5 +208,5 @@ def fcos_detections(head, cls_scores: List[Tensor], bbox_preds: List[Tensor],
     fields = {k: torch.cat(v) for k, v in fields.items()}
     fields['boxes'] = clip_boxes(fields['boxes'], img_shape)
     keep = dense_nms(fields['boxes'], fields['scores'], fields['labels'],
-                     cfg, where)
+                     num_classes, cfg, where)
     return {k: v[keep] for k, v in fields.items()}

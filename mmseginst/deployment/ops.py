@@ -6,7 +6,8 @@ targets opset 10 with a half-pixel workaround. Here:
 * :func:`nms_indices` runs mmcv's CPU/GPU ``nms`` in PyTorch and exports as
   ONNX ``NonMaxSuppression`` (one class, no score threshold, every box may
   be kept), whose selected indices come in descending score order like
-  mmcv's;
+  mmcv's; :func:`batched_nms_indices` (class- or level-wise) runs one
+  ``NonMaxSuppression`` class per group;
 * :func:`roi_align` runs mmcv's ``roi_align`` in PyTorch and exports as ONNX
   ``RoiAlign`` (opset >= 16) with ``coordinate_transformation_mode``
   ``half_pixel`` for ``aligned=True`` and ``output_half_pixel`` otherwise;
@@ -70,11 +71,71 @@ def nms_indices(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     return _NMS.apply(boxes, scores, float(iou_threshold))
 
 
+class _BatchedNMS(torch.autograd.Function):
+    """Indices kept by NMS within groups, best score first.
+
+    PyTorch: one mmcv ``nms`` on the (already offset) boxes. ONNX: one
+    ``NonMaxSuppression`` whose classes are the groups, so that ONNX
+    Runtime compares each box only with kept boxes of its own group (one
+    class for all, as mmcv's offset trick, costs O(N x kept) over every
+    group: 10 s for 80 classes x 1000 RoIs); the kept indices (class-major
+    there) are then sorted by score.
+    """
+
+    @staticmethod
+    def forward(ctx, boxes: Tensor, scores: Tensor, idxs: Tensor,
+                num_groups: int, iou_threshold: float) -> Tensor:
+        from mmcv.ops import nms
+        if boxes.shape[0] == 0:
+            return boxes.new_zeros((0, ), dtype=torch.long)
+        if idxs.min() < 0 or idxs.max() >= num_groups:
+            raise ValueError(f'NMS group indices must lie in [0, '
+                             f'{num_groups}), got {idxs.min().item()}..'
+                             f'{idxs.max().item()}')
+        return nms(boxes, scores, iou_threshold)[1]
+
+    @staticmethod
+    def symbolic(g, boxes, scores, idxs, num_groups: int,
+                 iou_threshold: float):
+
+        def const(value, dtype=None):
+            return g.op('Constant', value_t=torch.tensor(value, dtype=dtype))
+
+        groups = const(list(range(num_groups)), torch.long)
+        member = g.op('Equal', g.op('Unsqueeze', g.op('Cast', idxs, to_i=7),
+                                    const([0])),
+                      g.op('Unsqueeze', groups, const([1])))  # (G, N)
+        group_scores = g.op('Where', member,
+                            g.op('Unsqueeze', scores, const([0])),
+                            const(float('-inf'), torch.float))
+        selected = g.op('NonMaxSuppression',
+                        g.op('Unsqueeze', boxes, const([0])),
+                        g.op('Unsqueeze', group_scores, const([0])),
+                        const([_MAX_OUTPUT_BOXES]),
+                        const([iou_threshold], torch.float),
+                        # strictly greater: every finite score passes,
+                        # the -inf of the other groups does not
+                        const([torch.finfo(torch.float).min], torch.float))
+        kept = g.op('Gather', selected, const(2), axis_i=1)
+        kept_scores = g.op('Gather', scores, kept, axis_i=0)
+        _, order = g.op('TopK', kept_scores, g.op('Shape', kept_scores),
+                        axis_i=0, largest_i=1, sorted_i=1, outputs=2)
+        return g.op('Gather', kept, order, axis_i=0)
+
+
 def batched_nms_indices(boxes: Tensor, scores: Tensor, idxs: Tensor,
-                        iou_threshold: float) -> Tensor:
+                        iou_threshold: float, num_groups: int) -> Tensor:
     """NMS within each value of ``idxs`` (class or level), by mmcv's
     ``batched_nms`` offset trick: boxes of different groups are moved apart
     by ``group * (max coordinate + 1)`` so that they never overlap.
+
+    Args:
+        boxes (Tensor): (N, 4) boxes ``(x1, y1, x2, y2)``.
+        scores (Tensor): (N, ) finite scores.
+        idxs (Tensor): (N, ) group of each box, in ``[0, num_groups)``.
+        iou_threshold (float): IoU above which the lower-scored box goes.
+        num_groups (int): Number of groups (classes, levels); the exported
+            graph runs NMS per group.
 
     Returns:
         Tensor: (K, ) indices of the kept boxes, best score first.
@@ -83,7 +144,8 @@ def batched_nms_indices(boxes: Tensor, scores: Tensor, idxs: Tensor,
     # after clipping, so it does not change the offsets)
     max_coordinate = torch.cat([boxes.reshape(-1), boxes.new_zeros(1)]).max()
     offsets = idxs.to(boxes) * (max_coordinate + 1)
-    return nms_indices(boxes + offsets[:, None], scores, iou_threshold)
+    return _BatchedNMS.apply(boxes + offsets[:, None], scores, idxs,
+                             int(num_groups), float(iou_threshold))
 
 
 class _TopK(torch.autograd.Function):
@@ -203,10 +265,17 @@ def extract_roi_feats(extractor: nn.Module,
     # their count at export time into Reshape constants, so that a level
     # holding one RoI in the trace fails on any other count); x * 1 + 0 is
     # exact, so the result equals the extractor's
+    # exact, so the result equals the extractor's. The RoIs of other levels
+    # are pooled as empty boxes (x1 = x2, y1 = y2 = 0): with adaptive
+    # sampling (sampling_ratio 0) an empty bin takes no sample, where the
+    # true box of a large RoI would take hundreds per bin on a fine level
     roi_feats = 0
+    empty = rois.new_tensor([1., 0, 0, 0, 0])
     for i, layer in enumerate(layers):
-        keep = (levels == i).to(feats[i].dtype).reshape(-1, 1, 1, 1)
-        roi_feats = roi_feats + roi_align(layer, feats[i], rois) * keep
+        mine = (levels == i).reshape(-1, 1)
+        level_rois = torch.where(mine, rois, rois * empty)
+        keep = mine.to(feats[i].dtype).reshape(-1, 1, 1, 1)
+        roi_feats = roi_feats + roi_align(layer, feats[i], level_rois) * keep
     return roi_feats
 
 

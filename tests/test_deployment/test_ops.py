@@ -41,6 +41,16 @@ def plain_nms(boxes, scores, thr):
     return keep
 
 
+def plain_batched_nms(boxes, scores, labels, num_groups, thr):
+    """Plain NMS within each group, then all kept sorted by score."""
+    kept = []
+    for c in range(num_groups):
+        idx = torch.nonzero(labels == c)[:, 0].tolist()
+        kept += [idx[j] for j in plain_nms(boxes[idx].tolist(),
+                                           scores[idx].tolist(), thr)]
+    return sorted(kept, key=lambda i: -float(scores[i]))
+
+
 def random_boxes(n, seed):
     g = torch.Generator().manual_seed(seed)
     xy = torch.rand(n, 2, generator=g) * 50
@@ -57,7 +67,7 @@ class NMS(nn.Module):
 class BatchedNMS(nn.Module):
 
     def forward(self, boxes, scores, labels):
-        return batched_nms_indices(boxes, scores, labels, 0.3)
+        return batched_nms_indices(boxes, scores, labels, 0.3, 3)
 
 
 def test_nms_hand_checked(tmp_path):
@@ -89,13 +99,8 @@ def test_nms_random_matches_plain(tmp_path, seed):
 def test_batched_nms_is_per_class(tmp_path):
     boxes, scores = random_boxes(40, 3)
     labels = torch.arange(40) % 3
-    kept = []
-    for c in range(3):
-        idx = torch.nonzero(labels == c)[:, 0].tolist()
-        kept += [idx[j] for j in plain_nms(boxes[idx].tolist(),
-                                           scores[idx].tolist(), 0.3)]
-    expected = sorted(kept, key=lambda i: -float(scores[i]))
-    assert batched_nms_indices(boxes, scores, labels, 0.3).tolist() == \
+    expected = plain_batched_nms(boxes, scores, labels, 3, 0.3)
+    assert batched_nms_indices(boxes, scores, labels, 0.3, 3).tolist() == \
         expected
     out, = run_onnx(BatchedNMS(), (boxes, scores, labels),
                     tmp_path / 'b.onnx', names=('a', 'b', 'c'))
@@ -181,3 +186,50 @@ def test_roi_levels_of_any_count_after_the_trace(tmp_path):
     out, = sess.run(None, {n: t.numpy() for n, t in zip(names, (*feats,
                                                                  rois))})
     np.testing.assert_allclose(out, expected.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_batched_nms_many_groups_any_count(tmp_path):
+    """Groups run as ONNX classes: traced on 10 boxes, run on 200 in 7
+    groups (one of them empty), the kept indices equal the per-group plain
+    NMS sorted by score."""
+    boxes, scores = random_boxes(200, 5)
+    labels = torch.randint(0, 6, (200, ), generator=torch.Generator()
+                           .manual_seed(1))  # group 6 stays empty
+    expected = plain_batched_nms(boxes, scores, labels, 7, 0.3)
+
+    class SevenGroups(nn.Module):
+
+        def forward(self, boxes, scores, labels):
+            return batched_nms_indices(boxes, scores, labels, 0.3, 7)
+
+    assert SevenGroups()(boxes, scores, labels).tolist() == expected
+    path = tmp_path / 'g.onnx'
+    run_onnx(SevenGroups(), (boxes[:10], scores[:10], labels[:10]), path,
+             names=('a', 'b', 'c'), dynamic=dict(a=[0], b=[0], c=[0]))
+    sess = ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
+    out, = sess.run(None, dict(a=boxes.numpy(), b=scores.numpy(),
+                               c=labels.numpy()))
+    assert out.tolist() == expected
+
+
+def test_batched_nms_group_out_of_range():
+    boxes, scores = random_boxes(4, 0)
+    with pytest.raises(ValueError, match=r'\[0, 2\), got 0\.\.2'):
+        batched_nms_indices(boxes, scores, torch.tensor([0, 1, 2, 0]), 0.5,
+                            2)
+
+
+@pytest.mark.parametrize('aligned', [True, False])
+def test_roi_align_of_an_empty_box(tmp_path, aligned):
+    """The RoIs of other levels are pooled as empty boxes: with adaptive
+    sampling an aligned empty box takes no sample (zeros; an unaligned one
+    is widened to one pixel: one sample per bin), in mmcv and ONNX Runtime
+    alike; the level mask then removes them."""
+    feats = torch.arange(1., 65.).reshape(1, 1, 8, 8)
+    rois = torch.tensor([[0., 0, 0, 0, 0]])
+    module = Align(aligned, 0)
+    expected = module(feats, rois)
+    if aligned:
+        assert not expected.any()
+    out, = run_onnx(module, (feats, rois), tmp_path / 'e.onnx')
+    np.testing.assert_allclose(out, expected.numpy(), rtol=1e-6)

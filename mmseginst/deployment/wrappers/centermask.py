@@ -40,7 +40,8 @@ def centermask_fcos_detections(head, cls_scores: List[Tensor],
         labels.append(inds % num_classes)
     boxes = clip_boxes(torch.cat(boxes), img_shape)
     scores, labels = torch.cat(scores), torch.cat(labels)
-    keep = dense_nms(boxes, scores, labels, cfg, 'CenterMask test_cfg')
+    keep = dense_nms(boxes, scores, labels, num_classes, cfg,
+                     'CenterMask test_cfg')
     return boxes[keep], scores[keep], labels[keep]
 
 
