@@ -74,8 +74,13 @@ def raise_scores(model) -> None:
             torch.nn.init.constant_(module.bias, 0.0)
             module.bias.data[-1] = -8.0
     if type(model).__name__ == 'SpatialEmbeddings':
-        torch.nn.init.constant_(
-            model.mask_head.decoders[1].output_conv.bias, 3.0)
+        # seeds above the thresholds everywhere for the first class only:
+        # its clustering gives the detections; the other classes have no
+        # candidate pixel (every class seeded would cluster C x N masks
+        # of the whole image before the top N are kept)
+        bias = model.mask_head.decoders[1].output_conv.bias
+        torch.nn.init.constant_(bias, -3.0)
+        bias.data[0] = 3.0
 
 
 def bench_config(path: str, args, workdir: str) -> dict:
