@@ -17,6 +17,7 @@ post-processing share of the ONNX time, the model's GFLOPs
 """
 import argparse
 import json
+import math
 import os
 import os.path as osp
 import sys
@@ -63,9 +64,13 @@ def matmul_gflops(threads: int, n: int = 2048, repeat: int = 5) -> float:
     return 2 * n**3 / best / 1e9
 
 
-def raise_scores(model) -> None:
+def raise_scores(model, shape=None, num_dets: int = 100) -> None:
     """Classification biases that give every location a high score, so
-    that the top-N detections all pass the thresholds."""
+    that the top-N detections all pass the thresholds. SpatialEmbeddings
+    (no classifier) gets seeds above its thresholds in one class and a
+    bandwidth whose Gaussians cover 1 / (2 ``num_dets``) of the ``shape``
+    (H, W) image each, so that its greedy clustering accepts ``num_dets``
+    instances of realistic size."""
     for name, module in model.named_modules():
         leaf = name.split('.')[-1]
         if leaf in ('conv_cls', 'rpn_cls') and module.bias is not None:
@@ -74,13 +79,27 @@ def raise_scores(model) -> None:
             torch.nn.init.constant_(module.bias, 0.0)
             module.bias.data[-1] = -8.0
     if type(model).__name__ == 'SpatialEmbeddings':
-        # seeds above the thresholds everywhere for the first class only:
-        # its clustering gives the detections; the other classes have no
-        # candidate pixel (every class seeded would cluster C x N masks
-        # of the whole image before the top N are kept)
-        bias = model.mask_head.decoders[1].output_conv.bias
-        torch.nn.init.constant_(bias, -3.0)
-        bias.data[0] = 3.0
+        raise_seeds(model.mask_head, shape, num_dets)
+
+
+def raise_seeds(head, shape, num_dets: int) -> None:
+    """Seeds of class 0 above the thresholds everywhere, none elsewhere
+    (every class seeded would cluster C x N masks of the whole image before
+    the top N are kept); offsets zero (embedding = pixel position) and the
+    bandwidth of a disc of 1 / (2 N) of the image, in coordinate units
+    (Gaussian > 0.5 within radius r: precision = ln 2 / r^2)."""
+    seed = head.decoders[1].output_conv.bias
+    torch.nn.init.constant_(seed, -3.0)
+    seed.data[0] = 3.0
+    pitch_x, pitch_y = head.pixel_pitch
+    area = shape[0] * shape[1] * pitch_x * pitch_y / (2 * num_dets)
+    precision = math.log(2) * math.pi / area
+    conv = head.decoders[0].output_conv  # ConvTranspose2d: (in, out, k, k)
+    n = head.n_sigma
+    with torch.no_grad():
+        conv.weight[:, :2 + n].zero_()
+        conv.bias[:2].zero_()
+        conv.bias[2:2 + n].fill_(math.log(precision) / head.sigma_scale)
 
 
 def bench_config(path: str, args, workdir: str) -> dict:
@@ -91,9 +110,9 @@ def bench_config(path: str, args, workdir: str) -> dict:
         force_num_dets(cfg.model.bbox_head.get('test_cfg'), args.num_dets)
     torch.manual_seed(0)
     model = build_model(cfg, 'cpu')
-    raise_scores(model)
     shape = tuple(args.shape or PAPER_SHAPES.get(type(model).__name__,
                                                  DEFAULT_SHAPE))
+    raise_scores(model, shape, args.num_dets)
     inputs, samples = synthetic_batch(model, shape, 0, 'cpu')
     onnx_file = osp.join(workdir, osp.splitext(osp.basename(path))[0] +
                          '.onnx')
