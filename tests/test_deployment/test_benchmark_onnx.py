@@ -38,3 +38,21 @@ def test_benchmark_runs_both_runtimes(tmp_path, capsys, config):
     ratio = row['torch']['median'] / row['onnx']['median']
     assert f"| {osp.basename(config)} | 64x64 | 5 |" in table
     assert f'{ratio:.2f}x' in table
+
+
+@pytest.mark.parametrize('config,shape', [
+    ('mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py', (800, 1344)),
+    ('centermask_point/centermask-point_dla34-dcnv2_8xb16-crop512-140e_coco'
+     '.py', (512, 512)),
+    ('centermask_point/centermask-point_fcos_x101-64x4d_fpn_gn-head_'
+     'ms-640-800-2x_coco.py', (800, 1344)),
+    ('spatial_embeddings/spatial-embeddings_erfnet_1xb16-crop1024-20e_'
+     'cityscapes.py', (1024, 2048)),
+])
+def test_paper_input_sizes(config, shape):
+    """The issue's sizes: 800x1333 (padded) for two-stage and FCOS-based
+    methods, CenterMask-Point's FCOS variant included; 512x512 for
+    CenterMask-Point on CenterNet; 1024x2048 for SpatialEmbeddings."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', config))
+    assert benchmark_onnx.paper_shape(cfg) == shape
