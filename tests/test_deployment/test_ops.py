@@ -233,3 +233,20 @@ def test_roi_align_of_an_empty_box(tmp_path, aligned):
         assert not expected.any()
     out, = run_onnx(module, (feats, rois), tmp_path / 'e.onnx')
     np.testing.assert_allclose(out, expected.numpy(), rtol=1e-6)
+
+
+def test_batched_nms_without_boxes(tmp_path):
+    """An image without candidates keeps nothing in either runtime (the
+    graph traced on two boxes, run on none)."""
+    boxes = torch.tensor([[0., 0, 10, 10], [1, 1, 10, 10]])
+    scores, labels = torch.tensor([0.9, 0.8]), torch.tensor([0, 0])
+    none = (torch.zeros(0, 4), torch.zeros(0), torch.zeros(0,
+                                                           dtype=torch.long))
+    assert BatchedNMS()(*none).tolist() == []
+    path = tmp_path / 'z.onnx'
+    kept, = run_onnx(BatchedNMS(), (boxes, scores, labels), path,
+                     names=('a', 'b', 'c'), dynamic=dict(a=[0], b=[0], c=[0]))
+    assert kept.tolist() == [0]
+    sess = ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
+    out, = sess.run(None, dict(zip('abc', (t.numpy() for t in none))))
+    assert out.tolist() == []
