@@ -3,11 +3,10 @@
 mmcv 2.1's ``nms`` has no ONNX symbolic, and its ``RoIAlign`` symbolic
 targets opset 10 with a half-pixel workaround. Here:
 
-* :func:`nms_indices` runs mmcv's CPU/GPU ``nms`` in PyTorch and exports as
-  ONNX ``NonMaxSuppression`` (one class, no score threshold, every box may
-  be kept), whose selected indices come in descending score order like
-  mmcv's; :func:`batched_nms_indices` (class- or level-wise) runs one
-  ``NonMaxSuppression`` class per group;
+* :func:`nms_indices` and :func:`batched_nms_indices` (class- or
+  level-wise) run mmcv's CPU/GPU ``nms`` in PyTorch and export as ONNX
+  ``NonMaxSuppression`` with one class per group (every box may be kept),
+  the kept indices sorted by descending score like mmcv's;
 * :func:`roi_align` runs mmcv's ``roi_align`` in PyTorch and exports as ONNX
   ``RoiAlign`` (opset >= 16) with ``coordinate_transformation_mode``
   ``half_pixel`` for ``aligned=True`` and ``output_half_pixel`` otherwise;
@@ -28,47 +27,6 @@ from torch import Tensor, nn
 
 # ONNX NonMaxSuppression needs a cap per class: larger than any box count
 _MAX_OUTPUT_BOXES = 1 << 30
-
-
-class _NMS(torch.autograd.Function):
-    """Indices kept by NMS on (N, 4) boxes, in descending score order."""
-
-    @staticmethod
-    def forward(ctx, boxes: Tensor, scores: Tensor,
-                iou_threshold: float) -> Tensor:
-        from mmcv.ops import nms
-        if boxes.shape[0] == 0:
-            return boxes.new_zeros((0, ), dtype=torch.long)
-        return nms(boxes, scores, iou_threshold)[1]
-
-    @staticmethod
-    def symbolic(g, boxes, scores, iou_threshold: float):
-        boxes = g.op('Unsqueeze', boxes,
-                     g.op('Constant', value_t=torch.tensor([0])))
-        scores = g.op('Unsqueeze', scores,
-                      g.op('Constant', value_t=torch.tensor([0, 1])))
-        max_out = g.op('Constant',
-                       value_t=torch.tensor([_MAX_OUTPUT_BOXES]))
-        iou = g.op('Constant',
-                   value_t=torch.tensor([iou_threshold], dtype=torch.float))
-        # (K, 3) rows of (batch, class, box): the box index is column 2
-        selected = g.op('NonMaxSuppression', boxes, scores, max_out, iou)
-        return g.op('Gather', selected,
-                    g.op('Constant', value_t=torch.tensor(2)), axis_i=1)
-
-
-def nms_indices(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
-    """Greedy NMS (IoU > ``iou_threshold`` suppresses), mmcv's semantics.
-
-    Args:
-        boxes (Tensor): (N, 4) boxes ``(x1, y1, x2, y2)``.
-        scores (Tensor): (N, ) scores.
-        iou_threshold (float): IoU above which the lower-scored box goes.
-
-    Returns:
-        Tensor: (K, ) int64 indices of the kept boxes, best score first.
-    """
-    return _NMS.apply(boxes, scores, float(iou_threshold))
 
 
 class _BatchedNMS(torch.autograd.Function):
@@ -121,6 +79,21 @@ class _BatchedNMS(torch.autograd.Function):
         _, order = g.op('TopK', kept_scores, g.op('Shape', kept_scores),
                         axis_i=0, largest_i=1, sorted_i=1, outputs=2)
         return g.op('Gather', kept, order, axis_i=0)
+
+
+def nms_indices(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
+    """Greedy NMS (IoU > ``iou_threshold`` suppresses), mmcv's semantics.
+
+    Args:
+        boxes (Tensor): (N, 4) boxes ``(x1, y1, x2, y2)``.
+        scores (Tensor): (N, ) finite scores.
+        iou_threshold (float): IoU above which the lower-scored box goes.
+
+    Returns:
+        Tensor: (K, ) int64 indices of the kept boxes, best score first.
+    """
+    groups = torch.zeros_like(scores, dtype=torch.long)
+    return _BatchedNMS.apply(boxes, scores, groups, 1, float(iou_threshold))
 
 
 def batched_nms_indices(boxes: Tensor, scores: Tensor, idxs: Tensor,
@@ -264,7 +237,6 @@ def extract_roi_feats(extractor: nn.Module,
     # has no data-dependent shape (indexing the RoIs of a level traces
     # their count at export time into Reshape constants, so that a level
     # holding one RoI in the trace fails on any other count); x * 1 + 0 is
-    # exact, so the result equals the extractor's
     # exact, so the result equals the extractor's. The RoIs of other levels
     # are pooled as empty boxes (x1 = x2, y1 = y2 = 0): with adaptive
     # sampling (sampling_ratio 0) an empty bin takes no sample, where the

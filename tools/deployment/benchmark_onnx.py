@@ -104,12 +104,10 @@ def raise_seeds(head, shape, num_dets: int) -> None:
     pitch_x, pitch_y = head.pixel_pitch
     area = shape[0] * shape[1] * pitch_x * pitch_y / (2 * num_dets)
     precision = math.log(2) * math.pi / area
-    conv = head.decoders[0].output_conv  # ConvTranspose2d: (in, out, k, k)
-    n = head.n_sigma
+    head._init_output()  # the head's own: offsets 0, one bandwidth bias
     with torch.no_grad():
-        conv.weight[:, :2 + n].zero_()
-        conv.bias[:2].zero_()
-        conv.bias[2:2 + n].fill_(math.log(precision) / head.sigma_scale)
+        head.decoders[0].output_conv.bias[2:2 + head.n_sigma].fill_(
+            math.log(precision) / head.sigma_scale)
 
 
 def bench_config(path: str, args, workdir: str) -> dict:
